@@ -1,0 +1,62 @@
+/// An image index (image-spec image-index.md); reads Docker manifest lists too.
+public struct ImageIndex: Hashable, JSONRepresentable {
+    public var schemaVersion: Int64
+    /// `application/vnd.oci.image.index.v1+json`, the Docker manifest list type, or nil when omitted.
+    public var mediaType: MediaType?
+    public var artifactType: MediaType?
+    public var manifests: [Descriptor]
+    public var subject: Descriptor?
+    public var annotations: [String: String]?
+    public var unknownFields: [String: JSONValue]
+
+    public init(mediaType: MediaType? = .ociIndex, manifests: [Descriptor], artifactType: MediaType? = nil,
+                subject: Descriptor? = nil, annotations: [String: String]? = nil) {
+        self.schemaVersion = 2
+        self.mediaType = mediaType
+        self.artifactType = artifactType
+        self.manifests = manifests
+        self.subject = subject
+        self.annotations = annotations
+        self.unknownFields = [:]
+    }
+
+    public init(json: JSONValue, path: String) throws(OCIError) {
+        var fields = try JSONFields(json, kind: "image index", path: path)
+        schemaVersion = try fields.requiredInt64("schemaVersion")
+        guard schemaVersion == 2 else { throw fields.error("schemaVersion", "must be 2, found \(schemaVersion)") }
+        mediaType = try fields.string("mediaType").map(MediaType.init(rawValue:))
+        if let mediaType, !mediaType.isIndex {
+            throw fields.error("mediaType", "\"\(mediaType)\" is not an index type")
+        }
+        artifactType = try fields.string("artifactType").map(MediaType.init(rawValue:))
+        guard let manifests = try fields.array("manifests", Descriptor.init(json:path:)) else {
+            throw fields.error("manifests", "required field is missing")
+        }
+        self.manifests = manifests
+        subject = try fields.object("subject", Descriptor.init(json:path:))
+        annotations = try fields.stringMap("annotations")
+        unknownFields = fields.remaining
+    }
+
+    public var jsonValue: JSONValue {
+        var object = JSONObjectBuilder(preserving: unknownFields)
+        object.set("schemaVersion", schemaVersion)
+        object.set("mediaType", mediaType?.rawValue)
+        object.set("artifactType", artifactType?.rawValue)
+        object.set("manifests", manifests)
+        object.set("subject", subject)
+        object.set("annotations", annotations)
+        return object.value
+    }
+
+    /// The best manifest for `platform` (see `Platform.rank(of:)`); entries without a platform never match.
+    /// Among equally good entries the first wins, as in containerd.
+    public func manifest(for platform: Platform) -> Descriptor? {
+        var best: (rank: Int, descriptor: Descriptor)?
+        for descriptor in manifests {
+            guard let candidate = descriptor.platform, let rank = platform.rank(of: candidate) else { continue }
+            if best == nil || rank < best!.rank { best = (rank, descriptor) }
+        }
+        return best?.descriptor
+    }
+}
