@@ -26,7 +26,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "KleinOCITests", dependencies: ["KleinOCI"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KleinOCITests", dependencies: ["KleinOCI"], exclude: ["Fixtures"]),
         .testTarget(name: "KleinStoreTests", dependencies: ["KleinStore"]),
         .testTarget(name: "InteropTests", dependencies: ["KleinOCI", "KleinStore", "klein"]),
     ],
