@@ -30,12 +30,20 @@ public final class BlobWriter {
     /// Bytes written so far.
     public var count: Int64 { hasher.count }
 
+    /// Appends bytes. A failure abandons the ingest: its scratch file is removed at once.
     public func write(_ buffer: UnsafeRawBufferPointer) throws(StoreError) {
-        hasher.update(buffer)
-        if let expectedSize, hasher.count > expectedSize {
-            throw .verificationFailed(what: describeTarget(), error: .sizeMismatch(expected: expectedSize, actual: hasher.count))
+        guard !finished else { throw .io(path: file.path, operation: "write to a finished ingest", errno: EBADF) }
+        do throws(StoreError) {
+            hasher.update(buffer)
+            if let expectedSize, hasher.count > expectedSize {
+                throw StoreError.verificationFailed(what: describeTarget(), error: .sizeMismatch(expected: expectedSize, actual: hasher.count))
+            }
+            try file.writeAll(buffer)
+        } catch {
+            finished = true
+            unlink(file.path)
+            throw error
         }
-        try file.writeAll(buffer)
     }
 
     public func write(_ bytes: [UInt8]) throws(StoreError) {

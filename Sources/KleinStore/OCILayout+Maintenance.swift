@@ -27,10 +27,13 @@ extension OCILayout {
         var problems: [String] = []
         try walk { item, problem in
             reachable.insert(item.descriptor.digest)
-            if let problem, problem.hasPrefix("unreadable") { problems.append("\(item.trail) \(item.descriptor.digest): \(problem)") }
+            if let problem, item.descriptor.mediaType.isManifest {
+                problems.append("\(item.trail) \(item.descriptor.digest): \(problem)")
+            }
         }
         if let first = problems.first {
-            // Never sweep a graph we could not read completely: its unread children would look unreferenced.
+            // Never sweep a graph that could not be read completely: the children of a missing or
+            // unreadable manifest would look unreferenced.
             throw .invalidLayout(path: path, reason: "gc refused: \(first); run `klein layout fsck`")
         }
         var report = GCReport()
