@@ -60,11 +60,14 @@ extension OCILayout {
         try blobs.list().blobs.filter { (try? blobs.size(of: $0)).map { $0 <= 4 << 20 } ?? false }
     }
 
-    /// If the blob is a manifest with a subject: a descriptor of it and the subject's digest.
+    /// If the blob is a manifest with a subject: its descriptor as a referrers listing gives it
+    /// (distribution-spec, "Listing Referrers": artifactType and annotations included) and the subject's digest.
     func referrer(_ digest: Digest) -> (Descriptor, Digest)? {
         guard let bytes = try? blobs.read(digest, limit: 4 << 20), bytes.first == UInt8(ascii: "{"),
               let manifest = try? Manifest.parse(bytes), let subject = manifest.subject else { return nil }
-        return (Descriptor(mediaType: manifest.mediaType, digest: digest, size: Int64(bytes.count)), subject.digest)
+        let descriptor = Descriptor(mediaType: manifest.mediaType, digest: digest, size: Int64(bytes.count),
+                                    annotations: manifest.annotations, artifactType: manifest.artifactType)
+        return (descriptor, subject.digest)
     }
 }
 

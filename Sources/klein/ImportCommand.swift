@@ -37,6 +37,7 @@ struct Import: ParsableCommand {
             annotationMap[String(annotation[..<equals])] = String(annotation[annotation.index(after: equals)...])
         }
         let name = try target.refName()
+        try OCILayout.validateArtifact(files: layers, artifactType: type, config: configFile, name: name)
         let layout = try OCILayout.create(at: target.path)
         let descriptor = try layout.importArtifact(
             files: layers, artifactType: type, config: configFile, annotations: annotationMap,

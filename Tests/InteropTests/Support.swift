@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+/// The result of running a program to completion.
+struct Run {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+    var succeeded: Bool { status == 0 }
+}
+
+enum Tools {
+    /// The `klein` binary built beside this test bundle, or `$KLEIN_BIN`.
+    static let klein: String = {
+        if let override = ProcessInfo.processInfo.environment["KLEIN_BIN"] { return override }
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [bundleDirectory, bundleDirectory.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("klein").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/klein").standardized.path
+    }()
+
+    /// Finds a peer program on PATH; a missing peer is a test failure, never a skip.
+    static func path(of program: String) throws -> String {
+        if program.hasPrefix("/") { return program }
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let candidate = "\(directory)/\(program)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw PeerMissing(program: program)
+    }
+
+    /// Runs a program with output captured in files (no pipe deadlocks on large output).
+    @discardableResult
+    static func run(_ program: String, _ arguments: [String], in directory: String? = nil) throws -> Run {
+        let process = try start(program, arguments, in: directory)
+        process.process.waitUntilExit()
+        return process.finish()
+    }
+
+    static func start(_ program: String, _ arguments: [String], in directory: String? = nil) throws -> RunningProcess {
+        try RunningProcess(executable: program == "klein" ? klein : path(of: program), arguments: arguments, directory: directory)
+    }
+
+    /// Runs `klein` and expects success, returning its standard output.
+    @discardableResult
+    static func klein(_ arguments: String..., in directory: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let result = try run("klein", arguments, in: directory)
+        #expect(result.succeeded, "klein \(arguments.joined(separator: " ")) failed: \(result.stderr)", sourceLocation: sourceLocation)
+        return result.stdout
+    }
+
+    /// Runs a peer tool and expects success, returning its standard output.
+    @discardableResult
+    static func peer(_ program: String, _ arguments: String..., in directory: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let result = try run(program, arguments, in: directory)
+        #expect(result.succeeded, "\(program) \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.stderr)", sourceLocation: sourceLocation)
+        return result.stdout
+    }
+}
+
+struct PeerMissing: Error, CustomStringConvertible {
+    let program: String
+    var description: String { "\(program) is not installed; run scripts/test, which installs the interop peers" }
+}
+
+/// A started process whose output goes to temporary files.
+final class RunningProcess {
+    let process = Process()
+    private let stdoutURL: URL
+    private let stderrURL: URL
+
+    init(executable: String, arguments: [String], directory: String?) throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("klein-run-\(UUID().uuidString)")
+        stdoutURL = base.appendingPathExtension("out")
+        stderrURL = base.appendingPathExtension("err")
+        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
+        process.standardError = try FileHandle(forWritingTo: stderrURL)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    func finish() -> Run {
+        defer {
+            try? FileManager.default.removeItem(at: stdoutURL)
+            try? FileManager.default.removeItem(at: stderrURL)
+        }
+        let read = { (url: URL) in (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
+        return Run(status: process.terminationStatus, stdout: read(stdoutURL), stderr: read(stderrURL))
+    }
+}
+
+/// A fresh directory for one test, removed afterwards.
+final class Scratch {
+    let path: String
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("klein-interop-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    @discardableResult
+    func write(_ relative: String, _ contents: String) throws -> String {
+        let url = URL(fileURLWithPath: "\(path)/\(relative)")
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(contents.utf8).write(to: url)
+        return url.path
+    }
+
+    func read(_ relative: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: "\(path)/\(relative)")) }
+
+    func json(_ relative: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: read(relative)) as? [String: Any] ?? [:]
+    }
+}
