@@ -43,15 +43,14 @@ public struct Descriptor: Hashable, JSONRepresentable {
 
     public init(json: JSONValue, path: String) throws(OCIError) {
         var fields = try JSONFields(json, kind: "descriptor", path: path)
-        let mediaTypeText = try fields.requiredString("mediaType")
-        mediaType = MediaType(rawValue: mediaTypeText)
+        mediaType = MediaType(rawValue: try fields.requiredString("mediaType"))
         digest = try fields.digest("digest")
         size = try fields.requiredInt64("size")
         guard size >= 0 else { throw fields.error("size", "must not be negative") }
         urls = try fields.stringArray("urls")
         annotations = try fields.stringMap("annotations")
         data = try fields.string("data")
-        artifactType = try fields.string("artifactType").map(MediaType.init(rawValue:))
+        artifactType = try fields.mediaType("artifactType")
         platform = try fields.object("platform") { (value, path) throws(OCIError) in try Platform(json: value, path: path) }
         unknownFields = fields.remaining
     }

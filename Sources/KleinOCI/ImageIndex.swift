@@ -22,13 +22,8 @@ public struct ImageIndex: Hashable, JSONRepresentable {
 
     public init(json: JSONValue, path: String) throws(OCIError) {
         var fields = try JSONFields(json, kind: "image index", path: path)
-        schemaVersion = try fields.requiredInt64("schemaVersion")
-        guard schemaVersion == 2 else { throw fields.error("schemaVersion", "must be 2, found \(schemaVersion)") }
-        mediaType = try fields.string("mediaType").map(MediaType.init(rawValue:))
-        if let mediaType, !mediaType.isIndex {
-            throw fields.error("mediaType", "\"\(mediaType)\" is not an index type")
-        }
-        artifactType = try fields.string("artifactType").map(MediaType.init(rawValue:))
+        (schemaVersion, mediaType) = try fields.documentHeader(accepting: \.isIndex, described: "an index type")
+        artifactType = try fields.mediaType("artifactType")
         guard let manifests = try fields.array("manifests", Descriptor.init(json:path:)) else {
             throw fields.error("manifests", "required field is missing")
         }

@@ -28,13 +28,8 @@ public struct ImageManifest: Hashable, JSONRepresentable {
 
     public init(json: JSONValue, path: String) throws(OCIError) {
         var fields = try JSONFields(json, kind: "image manifest", path: path)
-        schemaVersion = try fields.requiredInt64("schemaVersion")
-        guard schemaVersion == 2 else { throw fields.error("schemaVersion", "must be 2, found \(schemaVersion)") }
-        mediaType = try fields.string("mediaType").map(MediaType.init(rawValue:))
-        if let mediaType, !mediaType.isImageManifest {
-            throw fields.error("mediaType", "\"\(mediaType)\" is not an image manifest type")
-        }
-        artifactType = try fields.string("artifactType").map(MediaType.init(rawValue:))
+        (schemaVersion, mediaType) = try fields.documentHeader(accepting: \.isImageManifest, described: "an image manifest type")
+        artifactType = try fields.mediaType("artifactType")
         guard let config = try fields.object("config", Descriptor.init(json:path:)) else {
             throw fields.error("config", "required field is missing")
         }

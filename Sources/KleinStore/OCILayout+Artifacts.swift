@@ -1,4 +1,7 @@
 import KleinOCI
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension OCILayout {
     /// A local file to store as one layer of an artifact.
@@ -86,7 +89,3 @@ extension OCILayout {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -1,4 +1,7 @@
 import KleinOCI
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Errors raised by KleinStore. Each names the path or digest involved and the reason.
 public enum StoreError: Error, Sendable, CustomStringConvertible {
@@ -40,11 +43,3 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif

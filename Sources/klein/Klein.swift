@@ -5,6 +5,13 @@ struct Klein: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "klein",
         abstract: "Content-addressed artifacts: OCI layouts, images and artifacts named by their digest.",
+        discussion: """
+        Examples:
+          klein layout init ./images
+          klein import ./images:sbom sbom.spdx.json:application/spdx+json --artifact-type application/spdx+json
+          klein inspect ./images:sbom
+          klein layout fsck ./images
+        """,
         version: KleinVersion.current,
         subcommands: [LayoutCommand.self, Inspect.self, Import.self, DigestCommand.self, Version.self]
     )

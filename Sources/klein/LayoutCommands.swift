@@ -6,6 +6,7 @@ struct LayoutCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "layout",
         abstract: "Create, list, tag, collect and check OCI image layouts.",
+        discussion: "Example:\n  klein layout ls ./images",
         subcommands: [LayoutInit.self, LayoutList.self, LayoutTag.self, LayoutUntag.self, LayoutGC.self, LayoutFsck.self]
     )
 }

@@ -22,11 +22,6 @@ enum Output {
         }
     }
 
-    /// A warning line on standard error.
-    static func warn(_ message: String) {
-        FileOutput.standardError.write("warning: \(message)\n")
-    }
-
     /// `1.5 MiB` style sizes.
     static func bytes(_ count: Int64) -> String {
         let units = ["B", "KiB", "MiB", "GiB", "TiB"]
@@ -48,15 +43,5 @@ enum Output {
                 column == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
             }.joined(separator: "  ")
         }.joined(separator: "\n")
-    }
-}
-
-struct FileOutput {
-    let descriptor: Int32
-    static let standardError = FileOutput(descriptor: 2)
-
-    func write(_ text: String) {
-        var text = text
-        text.withUTF8 { buffer in _ = Glibc.write(descriptor, buffer.baseAddress, buffer.count) }
     }
 }

@@ -45,6 +45,20 @@ struct JSONFields {
         return text
     }
 
+    mutating func mediaType(_ key: String) throws(OCIError) -> MediaType? {
+        try string(key).map(MediaType.init(rawValue:))
+    }
+
+    /// The header of a manifest or index: `schemaVersion`, which must be 2, and the optional
+    /// `mediaType`, which must be one `accepting` allows (manifest.md, image-index.md).
+    mutating func documentHeader(accepting: (MediaType) -> Bool, described: String) throws(OCIError) -> (Int64, MediaType?) {
+        let version = try requiredInt64("schemaVersion")
+        guard version == 2 else { throw error("schemaVersion", "must be 2, found \(version)") }
+        let type = try mediaType("mediaType")
+        if let type, !accepting(type) { throw error("mediaType", "\"\(type)\" is not \(described)") }
+        return (version, type)
+    }
+
     mutating func int64(_ key: String) throws(OCIError) -> Int64? {
         guard let value = take(key) else { return nil }
         guard case let .number(text) = value, let number = Int64(text) else {
