@@ -34,7 +34,7 @@ struct Inspect: ParsableCommand {
             configBytes = try layout.blobs.read(image.config.digest)
         }
         if config {
-            guard let configBytes else { throw ValidationError("\(target) has no image config (it is an index or an artifact)") }
+            guard let configBytes else { throw CLIError("\(target) has no image config (it is an index or an artifact)") }
             return Output.writeRaw(configBytes)
         }
         let referrers = try layout.referrers(of: descriptor.digest)

@@ -13,6 +13,6 @@ struct Klein: ParsableCommand {
           klein layout fsck ./images
         """,
         version: KleinVersion.current,
-        subcommands: [LayoutCommand.self, Inspect.self, Import.self, DigestCommand.self, Version.self]
+        subcommands: [LayoutCommand.self, LayerCommand.self, Inspect.self, Import.self, Unpack.self, DigestCommand.self, Version.self]
     )
 }

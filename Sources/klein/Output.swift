@@ -45,3 +45,9 @@ enum Output {
         }.joined(separator: "\n")
     }
 }
+
+/// A failure found while running a command (not a malformed command line): one line, exit code 1.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test(arguments: [
-        [], ["layout"], ["layout", "init"], ["layout", "ls"], ["layout", "tag"], ["layout", "untag"], ["layout", "gc"], ["layout", "fsck"],
+        [], ["layout"], ["layer"], ["layer", "create"], ["layer", "add"], ["layer", "unpack"], ["unpack"], ["layout", "init"], ["layout", "ls"], ["layout", "tag"], ["layout", "untag"], ["layout", "gc"], ["layout", "fsck"],
         ["inspect"], ["import"], ["digest"], ["version"],
     ])
     func everyCommandHasHelpWithAnExample(_ command: [String]) throws {

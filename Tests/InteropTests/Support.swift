@@ -18,8 +18,11 @@ enum Tools {
             let path = candidate.appendingPathComponent("klein").path
             if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/klein").standardized.path
+        return "\(repository)/.build/debug/klein"
     }()
+
+    /// The package's root directory.
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
 
     /// Finds a peer program on PATH; a missing peer is a test failure, never a skip.
     static func path(of program: String) throws -> String {
@@ -54,6 +57,11 @@ enum Tools {
     /// Runs a peer tool and expects success, returning its standard output.
     @discardableResult
     static func peer(_ program: String, _ arguments: String..., in directory: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        try peer(program, arguments, in: directory, sourceLocation: sourceLocation)
+    }
+
+    @discardableResult
+    static func peer(_ program: String, _ arguments: [String], in directory: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
         let result = try run(program, arguments, in: directory)
         #expect(result.succeeded, "\(program) \(arguments.joined(separator: " ")) failed (\(result.status)): \(result.stderr)", sourceLocation: sourceLocation)
         return result.stdout

@@ -1,0 +1,122 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Linux `O_PATH` (generic value, as on x86-64 and arm64); Glibc exports it only under `_GNU_SOURCE`.
+let O_PATH: Int32 = 0o10000000
+
+/// A directory treated as `/` for every path resolved below it.
+///
+/// Paths are walked one component at a time with `openat(O_NOFOLLOW)` on directory descriptors, never
+/// joined as strings. A symlink met in a parent position is resolved as if the root were `/`
+/// (absolute targets restart at the root, `..` stops at the root), the semantics of `openat2`'s
+/// `RESOLVE_IN_ROOT`, so no path can reach outside the root.
+final class RootDirectory {
+    let path: String
+    let fd: Int32
+    /// Symlinks followed while resolving one path before giving up, as the kernel's limit.
+    static let symlinkLimit = 40
+
+    init(path: String) throws(ArchiveError) {
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(path: path, operation: "open root", errno: errno) }
+        self.path = path
+    }
+
+    deinit { close(fd) }
+
+    /// A descriptor of the directory at `components` (relative to the root), following symlinks in root.
+    /// Missing directories are created (mode 0755) when `create` is set, as tar does for entries
+    /// whose parents the archive does not list. The caller closes the descriptor.
+    func openDirectory(_ components: [String], create: Bool) throws(ResolveFailure) -> Int32 {
+        var stack: [Int32] = [dup(fd)]
+        defer { stack.dropLast().forEach { close($0) } }
+        var pending = components[...]
+        var symlinks = 0
+        while let component = pending.first {
+            pending = pending.dropFirst()
+            if component.isEmpty || component == "." { continue }
+            if component == ".." {
+                if stack.count > 1 { close(stack.removeLast()) }
+                continue
+            }
+            let next = openat(stack.last!, component, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if next >= 0 {
+                stack.append(next)
+                continue
+            }
+            let code = errno
+            var info = stat()
+            if fstatat(stack.last!, component, &info, AT_SYMLINK_NOFOLLOW) == 0 {
+                guard (info.st_mode & S_IFMT) == S_IFLNK else { throw ResolveFailure(reason: "\"\(component)\" is not a directory", errno: ENOTDIR) }
+                symlinks += 1
+                guard symlinks <= Self.symlinkLimit else { throw ResolveFailure(reason: "too many levels of symbolic links", errno: ELOOP) }
+                let target = try readLink(at: stack.last!, component)
+                if target.hasPrefix("/") {
+                    while stack.count > 1 { close(stack.removeLast()) }
+                }
+                pending = ArraySlice(target.split(separator: "/", omittingEmptySubsequences: true).map(String.init)) + pending
+                continue
+            }
+            guard errno == ENOENT, create else { throw ResolveFailure(reason: "cannot open \"\(component)\"", errno: code == ELOOP ? errno : code) }
+            guard mkdirat(stack.last!, component, 0o755) == 0 || errno == EEXIST else {
+                throw ResolveFailure(reason: "cannot create directory \"\(component)\"", errno: errno)
+            }
+            pending = [component] + pending
+        }
+        let result = stack.removeLast()
+        return result
+    }
+
+    func readLink(at directory: Int32, _ name: String) throws(ResolveFailure) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlinkat(directory, name, &buffer, buffer.count - 1)
+        guard count >= 0 else { throw ResolveFailure(reason: "cannot read link \"\(name)\"", errno: errno) }
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Why a path could not be resolved inside the root.
+struct ResolveFailure: Error {
+    let reason: String
+    let errno: Int32
+}
+
+/// Status of `name` in `directory` without following a final symlink, or nil when absent.
+func statNoFollow(_ directory: Int32, _ name: String) -> stat? {
+    var info = stat()
+    return fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 ? info : nil
+}
+
+func isDirectory(_ info: stat) -> Bool { (info.st_mode & S_IFMT) == S_IFDIR }
+
+/// Removes `name` from `directory` and, for a directory, everything below it, never following symlinks.
+func removeTree(_ directory: Int32, _ name: String) throws(ResolveFailure) {
+    guard let info = statNoFollow(directory, name) else { return }
+    if isDirectory(info) {
+        let child = openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard child >= 0 else { throw ResolveFailure(reason: "cannot open \"\(name)\" to remove it", errno: errno) }
+        defer { close(child) }
+        for entry in try listDirectory(child) { try removeTree(child, entry) }
+    }
+    guard unlinkat(directory, name, isDirectory(info) ? AT_REMOVEDIR : 0) == 0 || errno == ENOENT else {
+        throw ResolveFailure(reason: "cannot remove \"\(name)\"", errno: errno)
+    }
+}
+
+/// Names in an open directory (without `.` and `..`), sorted.
+func listDirectory(_ directory: Int32) throws(ResolveFailure) -> [String] {
+    // Reopened for reading: `directory` may be an O_PATH descriptor, which cannot be listed.
+    let copy = openat(directory, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard copy >= 0, let stream = fdopendir(copy) else { throw ResolveFailure(reason: "cannot list directory", errno: errno) }
+    defer { closedir(stream) }
+    rewinddir(stream)
+    var names: [String] = []
+    while let entry = readdir(stream) {
+        let name = withUnsafePointer(to: entry.pointee.d_name) {
+            $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names.sorted()
+}

@@ -1,0 +1,199 @@
+import CSystem
+import KleinOCI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Unpacker {
+    /// The path's components below the root; refuses absolute paths and `..`. `.` and empty components drop out.
+    static func components(of path: String, layer: Int) throws(ArchiveError) -> [String] {
+        guard !path.hasPrefix("/") else { throw .unsafeEntry(layer: layer, entry: path, reason: "absolute paths are not allowed in layers") }
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init).filter { $0 != "." }
+        guard !parts.contains("..") else { throw .unsafeEntry(layer: layer, entry: path, reason: "\"..\" components are not allowed in layers") }
+        return parts
+    }
+
+    func apply(_ entry: TarEntry, contents: TarReader, in layer: inout LayerApplication) throws(ArchiveError) {
+        let components = try Self.components(of: entry.path, layer: layer.index)
+        guard let name = components.last else {
+            guard entry.kind == .directory else {
+                throw .unsafeEntry(layer: layer.index, entry: entry.path, reason: "the root can only be a directory")
+            }
+            try applyMetadata(entry, parent: root.fd, name: ".", layer: &layer, components: [])
+            return
+        }
+        let parentComponents = Array(components.dropLast())
+        if let reserved = parentComponents.first(where: { $0.hasPrefix(".wh.") }) {
+            throw .invalidLayerEntry(layer: layer.index, entry: entry.path, reason: "\"\(reserved)\" is a whiteout name and cannot be a directory")
+        }
+        if name.hasPrefix(".wh.") {
+            return try applyWhiteout(entry, parentComponents: parentComponents, name: name, layer: &layer)
+        }
+        guard layer.record(components) else {
+            throw .invalidLayerEntry(layer: layer.index, entry: entry.path, reason: "duplicate entry (layer.md: a layer must not contain a path twice)")
+        }
+        let parent = try resolve(parentComponents, create: true, entry: entry, layer: layer.index)
+        defer { close(parent) }
+        if let existing = statNoFollow(parent, name), !(entry.kind == .directory && isDirectory(existing)) {
+            try remove(parent, name, entry: entry, layer: layer.index)
+        }
+        try create(entry, parent: parent, name: name, contents: contents, layer: layer.index)
+        if entry.kind == .hardlink || ((entry.kind == .characterDevice || entry.kind == .blockDevice) && !canCreateDevices) { return }
+        try applyMetadata(entry, parent: parent, name: name, layer: &layer, components: components)
+    }
+
+    var canCreateDevices: Bool { options.createDevices && geteuid() == 0 }
+
+    private func create(_ entry: TarEntry, parent: Int32, name: String, contents: TarReader, layer: Int) throws(ArchiveError) {
+        let failure = { (operation: String) -> ArchiveError in
+            .invalidLayerEntry(layer: layer, entry: entry.path, reason: "\(operation): \(String(cString: strerror(errno)))")
+        }
+        switch entry.kind {
+        case .directory:
+            guard mkdirat(parent, name, 0o700) == 0 || errno == EEXIST else { throw failure("mkdir") }
+        case .regular:
+            let fd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw failure("create") }
+            defer { close(fd) }
+            try copyContents(from: contents, to: fd, entry: entry, layer: layer)
+            try applyFileMetadata(entry, fd: fd, layer: layer)
+        case .symlink:
+            guard symlinkat(entry.linkTarget, parent, name) == 0 else { throw failure("symlink") }
+        case .hardlink:
+            try createHardlink(entry, parent: parent, name: name, layer: layer)
+        case .fifo:
+            guard mkfifoat(parent, name, 0o600) == 0 else { throw failure("mkfifo") }
+        case .characterDevice, .blockDevice:
+            guard canCreateDevices else {
+                warn("layer \(layer): skipped device \(entry.path) (devices are created only as root with device creation enabled)")
+                return
+            }
+            let type = entry.kind == .characterDevice ? S_IFCHR : S_IFBLK
+            guard mknodat(parent, name, type | 0o600, Self.device(major: entry.deviceMajor, minor: entry.deviceMinor)) == 0 else { throw failure("mknod") }
+        }
+    }
+
+    private func createHardlink(_ entry: TarEntry, parent: Int32, name: String, layer: Int) throws(ArchiveError) {
+        let target = try Self.components(of: entry.linkTarget, layer: layer)
+        guard let targetName = target.last else {
+            throw .unsafeEntry(layer: layer, entry: entry.path, reason: "a hardlink cannot point at the root")
+        }
+        let targetParent: Int32
+        do { targetParent = try root.openDirectory(Array(target.dropLast()), create: false) } catch {
+            throw .invalidLayerEntry(layer: layer, entry: entry.path, reason: "hardlink target \"\(entry.linkTarget)\" does not exist (a link must come after its target)")
+        }
+        defer { close(targetParent) }
+        guard let info = statNoFollow(targetParent, targetName) else {
+            throw .invalidLayerEntry(layer: layer, entry: entry.path, reason: "hardlink target \"\(entry.linkTarget)\" does not exist (a link must come after its target)")
+        }
+        guard !isDirectory(info) else {
+            throw .invalidLayerEntry(layer: layer, entry: entry.path, reason: "hardlink target \"\(entry.linkTarget)\" is a directory")
+        }
+        guard linkat(targetParent, targetName, parent, name, 0) == 0 else {
+            throw .invalidLayerEntry(layer: layer, entry: entry.path, reason: "link to \"\(entry.linkTarget)\": \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private func copyContents(from reader: TarReader, to fd: Int32, entry: TarEntry, layer: Int) throws(ArchiveError) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try reader.readContents(into: buffer)
+            if count == 0 { return }
+            var offset = 0
+            while offset < count {
+                let written = write(fd, buffer.baseAddress! + offset, count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw .io(path: "\(root.path)/\(entry.path)", operation: "write", errno: errno)
+                }
+                offset += written
+            }
+        }
+    }
+
+    /// Owner, then mode (so setuid survives), then xattrs (chown clears security.capability), on the open file.
+    private func applyFileMetadata(_ entry: TarEntry, fd: Int32, layer: Int) throws(ArchiveError) {
+        if options.applyOwnership, fchown(fd, uid_t(clamping: entry.uid), gid_t(clamping: entry.gid)) != 0 {
+            throw .invalidLayerEntry(layer: layer, entry: entry.path, reason: "chown: \(String(cString: strerror(errno)))")
+        }
+        guard fchmod(fd, mode_t(entry.mode & 0o7777)) == 0 else {
+            throw .invalidLayerEntry(layer: layer, entry: entry.path, reason: "chmod: \(String(cString: strerror(errno)))")
+        }
+        try setXattrs(entry, fd: fd, layer: layer)
+    }
+
+    private func applyMetadata(_ entry: TarEntry, parent: Int32, name: String, layer: inout LayerApplication, components: [String]) throws(ArchiveError) {
+        let index = layer.index
+        let failure = { (operation: String) -> ArchiveError in
+            .invalidLayerEntry(layer: index, entry: entry.path, reason: "\(operation): \(String(cString: strerror(errno)))")
+        }
+        if entry.kind != .regular {
+            if options.applyOwnership, fchownat(parent, name, uid_t(clamping: entry.uid), gid_t(clamping: entry.gid), AT_SYMLINK_NOFOLLOW) != 0 {
+                throw failure("chown")
+            }
+            // Never a symlink here: this entry created the node itself, so fchmodat cannot be redirected.
+            if entry.kind != .symlink, fchmodat(parent, name, mode_t(entry.mode & 0o7777), 0) != 0 { throw failure("chmod") }
+            if entry.kind == .directory && !entry.xattrs.isEmpty {
+                let fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                guard fd >= 0 else { throw failure("open") }
+                defer { close(fd) }
+                try setXattrs(entry, fd: fd, layer: index)
+            }
+        }
+        if entry.kind == .directory {
+            layer.directoryTimes.append((components, entry.modificationTime))
+        } else {
+            try setTime(entry.modificationTime, parent: parent, name: name, entry: entry, layer: index)
+        }
+    }
+
+    /// Only `security.capability` and `user.*` attributes are applied; others are reported and skipped.
+    private func setXattrs(_ entry: TarEntry, fd: Int32, layer: Int) throws(ArchiveError) {
+        for (key, value) in entry.xattrs.sorted(by: { $0.key < $1.key }) {
+            guard key == "security.capability" || key.hasPrefix("user.") else {
+                warn("layer \(layer): skipped extended attribute \(key) on \(entry.path)")
+                continue
+            }
+            let status = value.withUnsafeBytes { fsetxattr(fd, key, $0.baseAddress, $0.count, 0) }
+            guard status == 0 else {
+                throw .invalidLayerEntry(layer: layer, entry: entry.path, reason: "setxattr \(key): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    func setTime(_ seconds: Int64, parent: Int32, name: String, entry: TarEntry, layer: Int) throws(ArchiveError) {
+        var times = [timespec(tv_sec: Int(seconds), tv_nsec: 0), timespec(tv_sec: Int(seconds), tv_nsec: 0)]
+        guard utimensat(parent, name, &times, AT_SYMLINK_NOFOLLOW) == 0 else {
+            throw .invalidLayerEntry(layer: layer, entry: entry.path, reason: "utimensat: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Directory times go last, deepest first: creating children changes a directory's mtime.
+    func restoreDirectoryTimes(_ layer: LayerApplication) throws(ArchiveError) {
+        for (components, mtime) in layer.directoryTimes.sorted(by: { $0.components.count > $1.components.count }) {
+            let entry = TarEntry(path: components.joined(separator: "/"), kind: .directory)
+            let parent = try resolve(Array(components.dropLast()), create: false, entry: entry, layer: layer.index)
+            defer { close(parent) }
+            try setTime(mtime, parent: parent, name: components.last ?? ".", entry: entry, layer: layer.index)
+        }
+    }
+
+    func resolve(_ components: [String], create: Bool, entry: TarEntry, layer: Int) throws(ArchiveError) -> Int32 {
+        do { return try root.openDirectory(components, create: create) } catch {
+            throw .invalidLayerEntry(layer: layer, entry: entry.path, reason: "\(error.reason): \(String(cString: strerror(error.errno)))")
+        }
+    }
+
+    func remove(_ parent: Int32, _ name: String, entry: TarEntry, layer: Int) throws(ArchiveError) {
+        do { try removeTree(parent, name) } catch {
+            throw .invalidLayerEntry(layer: layer, entry: entry.path, reason: "\(error.reason): \(String(cString: strerror(error.errno)))")
+        }
+    }
+
+    /// Linux's `makedev`: 12 bits of major and 20 of minor in the classic positions, the rest above.
+    static func device(major: Int64, minor: Int64) -> dev_t {
+        let major = UInt64(truncatingIfNeeded: major), minor = UInt64(truncatingIfNeeded: minor)
+        return dev_t(((major & 0xFFFF_F000) << 32) | ((major & 0xFFF) << 8) | ((minor & 0xFFFF_FF00) << 12) | (minor & 0xFF))
+    }
+}

@@ -1,0 +1,129 @@
+import KleinOCI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How layers are applied.
+public struct UnpackOptions: Sendable {
+    /// Create character and block devices (only honoured when running as root); otherwise they are skipped with a warning.
+    public var createDevices = false
+    /// Apply the uid/gid of entries; defaults to whether this process runs as root.
+    public var applyOwnership = geteuid() == 0
+    /// Largest uncompressed size of one layer, against decompression bombs; nil for no limit.
+    public var maximumLayerSize: Int64?
+
+    public init() {}
+}
+
+/// Applies OCI layers to a root directory (image-spec layer.md, "Applying Changesets").
+///
+/// Every path is resolved inside the root on directory descriptors (`RootDirectory`); `..`, absolute
+/// names and reserved whiteout names are refused; whiteouts and opaque whiteouts hide only what lower
+/// layers created; content is written before ownership, ownership before mode (so setuid bits survive),
+/// directory times last. Each layer is verified against its compressed digest and its `diff_id`.
+public final class Unpacker {
+    let root: RootDirectory
+    let options: UnpackOptions
+    /// Things skipped rather than applied (devices when not allowed, unsupported xattrs).
+    public private(set) var warnings: [String] = []
+
+    public init(rootPath: String, options: UnpackOptions = UnpackOptions()) throws(ArchiveError) {
+        root = try RootDirectory(path: rootPath)
+        self.options = options
+    }
+
+    /// Applies one layer. `compression` nil means detect it from the stream's first bytes.
+    /// A digest mismatch fails the layer with both digests named, after the stream is fully read.
+    public func apply(
+        layer source: ByteSource, index: Int, compression: LayerCompression? = nil,
+        expectedDigest: Digest? = nil, expectedDiffID: Digest? = nil
+    ) throws(ArchiveError) {
+        do {
+            try applyVerified(source, index: index, compression: compression, expectedDigest: expectedDigest, expectedDiffID: expectedDiffID)
+        } catch {
+            switch error {
+            case .unsafeEntry, .invalidLayerEntry, .layerDigestMismatch, .inLayer: throw error
+            default: throw .inLayer(index: index, error: error)
+            }
+        }
+    }
+
+    private func applyVerified(
+        _ source: ByteSource, index: Int, compression: LayerCompression?, expectedDigest: Digest?, expectedDiffID: Digest?
+    ) throws(ArchiveError) {
+        let compressed = HashingSource(source)
+        let decompressed: ByteSource
+        if let compression {
+            decompressed = try Compression.decompressor(compression, upstream: compressed)
+        } else {
+            decompressed = try Compression.autoDecompressor(upstream: compressed).0
+        }
+        let limited = options.maximumLayerSize.map { LimitedSource(decompressed, limit: $0, what: "layer \(index) uncompressed size in bytes") }
+        let uncompressed = HashingSource(limited ?? decompressed)
+        let reader = TarReader(source: uncompressed)
+        var layer = LayerApplication(index: index)
+        while let entry = try reader.next() {
+            try apply(entry, contents: reader, in: &layer)
+        }
+        try restoreDirectoryTimes(layer)
+        try drain(uncompressed)
+        try drain(compressed)
+        if let expectedDigest, compressed.digest != expectedDigest {
+            throw .layerDigestMismatch(layer: index, what: "compressed", expected: expectedDigest, actual: compressed.digest)
+        }
+        if let expectedDiffID, uncompressed.digest != expectedDiffID {
+            throw .layerDigestMismatch(layer: index, what: "uncompressed (diff_id)", expected: expectedDiffID, actual: uncompressed.digest)
+        }
+    }
+
+    private func drain(_ source: ByteSource) throws(ArchiveError) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+        defer { buffer.deallocate() }
+        while try source.read(into: buffer) > 0 {}
+    }
+
+    func warn(_ message: String) { warnings.append(message) }
+}
+
+/// What one layer has done so far: the paths it created (whiteouts must spare them) and its directory times.
+struct LayerApplication {
+    let index: Int
+    /// Paths named by this layer's entries.
+    var created: Set<String> = []
+    /// Ancestors of those paths, which may hold both this layer's and lower layers' content.
+    var ancestors: Set<String> = []
+    var directoryTimes: [(components: [String], mtime: Int64)] = []
+
+    init(index: Int) { self.index = index }
+
+    /// Records a created path; false when this layer already had it (a duplicate entry).
+    mutating func record(_ components: [String]) -> Bool {
+        guard created.insert(components.joined(separator: "/")).inserted else { return false }
+        for length in 1..<max(components.count, 1) { ancestors.insert(components[..<length].joined(separator: "/")) }
+        return true
+    }
+
+    /// Whether this layer put anything at or below `path`.
+    func touched(_ path: String) -> Bool { created.contains(path) || ancestors.contains(path) }
+}
+
+/// Fails a stream that grows past a limit.
+final class LimitedSource: ByteSource {
+    private let upstream: ByteSource
+    private let limit: Int64
+    private let what: String
+    private var count: Int64 = 0
+
+    init(_ upstream: ByteSource, limit: Int64, what: String) {
+        self.upstream = upstream
+        self.limit = limit
+        self.what = what
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
+        let read = try upstream.read(into: buffer)
+        count += Int64(read)
+        guard count <= limit else { throw .limitExceeded(what: what, limit: limit) }
+        return read
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+/// `klein layer add`, `klein layer unpack` and `klein unpack` as a user meets them, failures included.
+@Suite struct LayerCLITests {
+    @Test func layerAddExtendsAnImageThatPeersStillRead() throws {
+        let scratch = try Scratch()
+        let layout = "\(scratch.path)/layout"
+        let before = try ImageFixture.build(in: scratch, layout: layout, ref: "app")
+        try scratch.write("overlay/etc/added", "added by klein layer add\n")
+        // gzip: Debian's umoci (0.4) cannot read zstd layers.
+        let after = try Tools.klein("layer", "add", "\(layout):app", "\(scratch.path)/overlay")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(after != before)
+        let config = try JSONSerialization.jsonObject(with: Data(try Tools.klein("inspect", "--config", "\(layout):app").utf8)) as? [String: Any]
+        #expect(((config?["rootfs"] as? [String: Any])?["diff_ids"] as? [String])?.count == 2)
+        #expect((config?["history"] as? [[String: Any]])?.last?["created_by"] as? String == "klein layer add")
+        #expect(try Tools.klein("layout", "fsck", layout).contains("0 problems"))
+
+        try Tools.klein("unpack", "\(layout):app", "\(scratch.path)/unpacked")
+        #expect(try String(contentsOfFile: "\(scratch.path)/unpacked/etc/added", encoding: .utf8) == "added by klein layer add\n")
+        #expect(try String(contentsOfFile: "\(scratch.path)/unpacked/etc/hostname", encoding: .utf8) == "klein\n")
+        try Tools.peer("umoci", "unpack", "--image", "\(layout):app", "\(scratch.path)/bundle")
+        #expect(try String(contentsOfFile: "\(scratch.path)/bundle/rootfs/etc/added", encoding: .utf8) == "added by klein layer add\n")
+    }
+
+    @Test func layerUnpackAppliesFilesInOrder() throws {
+        let scratch = try Scratch()
+        try scratch.write("one/a", "one")
+        try scratch.write("one/b", "lower")
+        try scratch.write("two/a", "two")
+        try scratch.write("two/.wh.b", "")
+        try Tools.klein("layer", "create", "\(scratch.path)/one", "-o", "\(scratch.path)/one.tar.gz")
+        try Tools.klein("layer", "create", "\(scratch.path)/two", "-o", "\(scratch.path)/two.tar.zst", "--compression", "zstd")
+        try Tools.klein("layer", "unpack", "\(scratch.path)/one.tar.gz", "\(scratch.path)/two.tar.zst", "\(scratch.path)/out")
+        #expect(try String(contentsOfFile: "\(scratch.path)/out/a", encoding: .utf8) == "two")
+        #expect(!FileManager.default.fileExists(atPath: "\(scratch.path)/out/b"))
+    }
+
+    @Test func failedUnpackLeavesNothingBehind() throws {
+        let scratch = try Scratch()
+        let layout = "\(scratch.path)/layout"
+        let digest = try ImageFixture.build(in: scratch, layout: layout, ref: "app")
+        let manifest = try scratch.json("layout/blobs/sha256/\(digest.dropFirst(7))")
+        let layer = ((manifest["layers"] as? [[String: Any]])?.first?["digest"] as? String ?? "").dropFirst(7)
+        // Corrupt the layer blob: the unpack must fail naming the layer, and no target directory appears.
+        let path = "\(layout)/blobs/sha256/\(layer)"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[bytes.count - 9] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let result = try Tools.run("klein", ["unpack", "\(layout):app", "\(scratch.path)/unpacked"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("layer 0"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(scratch.path)/unpacked"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).allSatisfy { !$0.contains(".partial") })
+
+        try scratch.write("busy/file", "x")
+        let busy = try Tools.run("klein", ["unpack", "\(layout):app", "\(scratch.path)/busy"])
+        #expect(busy.status != 0 && busy.stderr.contains("not empty"))
+
+        let sbom = try scratch.write("sbom.json", "{}")
+        try Tools.klein("import", "\(layout):sbom", sbom, "--artifact-type", "application/spdx+json")
+        let artifact = try Tools.run("klein", ["unpack", "\(layout):sbom", "\(scratch.path)/artifact"])
+        #expect(artifact.status != 0 && artifact.stderr.contains("artifact"))
+
+        let missing = try Tools.run("klein", ["layer", "create", "\(scratch.path)/nope", "-o", "\(scratch.path)/out.tar"])
+        #expect(missing.status != 0 && missing.stderr.contains("nope"))
+        #expect(!FileManager.default.fileExists(atPath: "\(scratch.path)/out.tar"))
+    }
+}

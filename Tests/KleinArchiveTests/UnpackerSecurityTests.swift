@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import KleinArchive
+
+/// Hostile layers: each is refused or neutralized, and nothing outside the root changes.
+@Suite struct UnpackerSecurityTests {
+    typealias E = LayerFixture.Entry
+
+    /// Layers (lowest first) and whether applying them must fail.
+    static let cases: [(name: String, layers: [[E]], fails: Bool)] = [
+        ("dot-dot file", [[E.file("../escape")]], true),
+        ("dot-dot in the middle", [[E.directory("a/"), E.file("a/../../escape")]], true),
+        ("absolute path", [[E.file("/escape")]], true),
+        ("absolute symlink parent", [[E.symlink("link", to: "/"), E.file("link/pwned")]], false),
+        ("relative escaping symlink parent", [[E.symlink("link", to: "../../../../.."), E.file("link/pwned")]], false),
+        ("symlink from an earlier layer", [[E.symlink("link", to: "../outside")], [E.file("link/pwned")]], false),
+        ("whiteout through a symlinked parent", [[E.symlink("link", to: "../outside")], [E.whiteout("link/.wh.sentinel")]], false),
+        ("opaque whiteout through a symlinked parent", [[E.symlink("link", to: "../outside")], [E.whiteout("link/.wh..wh..opq")]], false),
+        ("whiteout named .wh.", [[E.whiteout(".wh.")]], true),
+        ("whiteout named .wh..", [[E.whiteout(".wh..")]], true),
+        ("whiteout named .wh...", [[E.whiteout(".wh...")]], true),
+        ("reserved .wh..wh. name", [[E.whiteout(".wh..wh.foo")]], true),
+        ("whiteout-named directory", [[E.directory(".wh.dir/"), E.file(".wh.dir/x")]], true),
+        ("hardlink with dot-dot", [[E.hardlink("h", to: "../outside/sentinel")]], true),
+        ("hardlink to an absolute path", [[E.hardlink("h", to: "/etc/passwd")]], true),
+        ("hardlink through a symlink", [[E.symlink("l", to: "../outside"), E.hardlink("h", to: "l/sentinel")]], true),
+        ("hardlink before its target", [[E.hardlink("h", to: "later"), E.file("later")]], true),
+        ("hardlink to a directory", [[E.directory("d/"), E.hardlink("h", to: "d")]], true),
+        ("file as the root", [[E.file("./")]], true),
+        ("file named dot", [[E.file(".")]], true),
+        ("duplicate entries", [[E.file("dup", "one"), E.file("dup", "two")]], true),
+        ("symlink loop", [[E.symlink("a", to: "b"), E.symlink("b", to: "a"), E.file("a/x")]], true),
+        ("entry below a file", [[E.file("f")], [E.file("f/x")]], true),
+        ("directory replaces an escaping symlink", [[E.symlink("d", to: "../outside")], [E.directory("d/"), E.file("d/sentinel", "replaced")]], false),
+        ("symlink then write through its absolute path", [[E.symlink("etc", to: "/outside"), E.file("etc/sentinel", "pwned")]], false),
+    ]
+
+    @Test(arguments: cases.indices)
+    func hostileLayer(_ index: Int) throws {
+        let testCase = Self.cases[index]
+        let sandbox = try UnpackSandbox()
+        let before = sandbox.snapshot(sandbox.outside)
+        let layers = try testCase.layers.map { try LayerFixture.layer($0) }
+        var failure: (any Error)?
+        do { try sandbox.apply(layers) } catch { failure = error }
+        #expect((failure != nil) == testCase.fails, "\(testCase.name): \(failure.map { "\($0)" } ?? "no error")")
+        if let failure { #expect("\(failure)".contains("layer"), "\(testCase.name): \(failure)") }
+        #expect(sandbox.snapshot(sandbox.outside) == before, "\(testCase.name) changed something outside the root")
+    }
+
+    @Test func symlinkedParentsResolveInsideTheRoot() throws {
+        let sandbox = try UnpackSandbox()
+        try sandbox.apply([try LayerFixture.layer([E.symlink("link", to: "/"), E.file("link/pwned", "inside")])])
+        #expect(sandbox.contents("pwned") == "inside")
+    }
+
+    @Test func truncatedLayerFails() throws {
+        let sandbox = try UnpackSandbox()
+        let layer = try LayerFixture.layer([E.file("big", String(repeating: "x", count: 5000))])
+        #expect(throws: ArchiveError.self) { try sandbox.apply([Array(layer.prefix(2000))]) }
+    }
+
+    @Test func decompressionBombStopsAtTheLimit() throws {
+        let sandbox = try UnpackSandbox()
+        let sink = MemorySink()
+        let gzip = try GzipCompressor(downstream: sink)
+        let tar = TarWriter(sink: gzip)
+        let size: Int64 = 256 << 20
+        try tar.append(TarEntry(path: "zeros", kind: .regular, size: size), contents: ZeroSource(count: Int(size)))
+        try tar.finish()
+        #expect(sink.bytes.count < 2 << 20)
+        var options = UnpackOptions()
+        options.maximumLayerSize = 32 << 20
+        #expect { try sandbox.apply([sink.bytes], options: options) } throws: { error in
+            if case .inLayer(0, .limitExceeded) = error as? ArchiveError { return true }
+            return false
+        }
+    }
+
+    @Test func devicesAreSkippedUnlessAllowed() throws {
+        let sandbox = try UnpackSandbox()
+        let device = E(header: TarEntry(path: "null", kind: .characterDevice, mode: 0o666, deviceMajor: 1, deviceMinor: 3), text: "")
+        let unpacker = try sandbox.apply([try LayerFixture.layer([device])])
+        #expect(!sandbox.exists("null"))
+        #expect(unpacker.warnings.contains { $0.contains("skipped device null") })
+    }
+}

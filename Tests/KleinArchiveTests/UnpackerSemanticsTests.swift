@@ -1,0 +1,82 @@
+import Foundation
+import KleinOCI
+import Testing
+@testable import KleinArchive
+
+/// image-spec layer.md semantics: replacement, whiteouts, opaque whiteouts, metadata order, verification.
+@Suite struct UnpackerSemanticsTests {
+    typealias E = LayerFixture.Entry
+
+    @Test func fileReplacesDirectoryAndBack() throws {
+        let sandbox = try UnpackSandbox()
+        try sandbox.apply([
+            try LayerFixture.layer([E.directory("a/"), E.file("a/x")]),
+            try LayerFixture.layer([E.file("a", "now a file")]),
+            try LayerFixture.layer([E.directory("a/"), E.file("a/y", "dir again")]),
+        ])
+        #expect(sandbox.contents("a/y") == "dir again")
+        #expect(!sandbox.exists("a/x"))
+    }
+
+    @Test func whiteoutsHideLowerLayersOnly() throws {
+        let sandbox = try UnpackSandbox()
+        try sandbox.apply([
+            try LayerFixture.layer([E.directory("etc/"), E.file("etc/old"), E.file("etc/keep"), E.directory("bin/"), E.file("bin/tool")]),
+            try LayerFixture.layer([E.whiteout("etc/.wh.old"), E.file("etc/new"), E.whiteout("etc/.wh.new"), E.whiteout("bin/.wh..wh..opq")]),
+        ])
+        #expect(!sandbox.exists("etc/old"))
+        #expect(sandbox.exists("etc/keep"))
+        #expect(sandbox.exists("etc/new"), "a whiteout must not hide an entry of its own layer")
+        #expect(sandbox.exists("bin") && !sandbox.exists("bin/tool"))
+        #expect(!sandbox.exists("etc/.wh.old") && !sandbox.exists("bin/.wh..wh..opq"))
+    }
+
+    @Test func opaqueWhiteoutAppliesFirstWhateverItsPosition() throws {
+        let sandbox = try UnpackSandbox()
+        try sandbox.apply([
+            try LayerFixture.layer([E.directory("a/"), E.directory("a/b/"), E.directory("a/b/c/"), E.file("a/b/c/bar")]),
+            try LayerFixture.layer([E.directory("a/"), E.directory("a/b/"), E.directory("a/b/c/"), E.file("a/b/c/foo"), E.whiteout("a/.wh..wh..opq")]),
+        ])
+        #expect(sandbox.exists("a/b/c/foo"))
+        #expect(!sandbox.exists("a/b/c/bar"))
+    }
+
+    @Test func metadataIsApplied() throws {
+        let sandbox = try UnpackSandbox()
+        var file = E.file("bin/su", "#!/bin/sh", mode: 0o4755)
+        file.header.uid = 1000
+        file.header.gid = 1000
+        file.header.modificationTime = 1_234_567_890
+        var directory = E.directory("bin/", mode: 0o750)
+        directory.header.modificationTime = 1_000_000_000
+        try sandbox.apply([try LayerFixture.layer([directory, file, E.symlink("bin/sh", to: "su")])])
+        var info = stat()
+        #expect(lstat("\(sandbox.root)/bin/su", &info) == 0)
+        #expect(info.st_mode & 0o7777 == 0o4755, "setuid must survive chown")
+        #expect(info.st_mtim.tv_sec == 1_234_567_890)
+        if geteuid() == 0 { #expect(info.st_uid == 1000 && info.st_gid == 1000) }
+        #expect(lstat("\(sandbox.root)/bin", &info) == 0)
+        #expect(info.st_mode & 0o7777 == 0o750)
+        #expect(info.st_mtim.tv_sec == 1_000_000_000, "directory times are restored after their children")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "\(sandbox.root)/bin/sh") == "su")
+    }
+
+    @Test func hardlinksShareAnInode() throws {
+        let sandbox = try UnpackSandbox()
+        try sandbox.apply([try LayerFixture.layer([E.file("a", "shared"), E.hardlink("b", to: "a")])])
+        var first = stat(), second = stat()
+        #expect(lstat("\(sandbox.root)/a", &first) == 0 && lstat("\(sandbox.root)/b", &second) == 0)
+        #expect(first.st_ino == second.st_ino)
+    }
+
+    @Test func verifiesDigestsAndNamesTheLayer() throws {
+        let sandbox = try UnpackSandbox()
+        let layer = try LayerFixture.layer([E.file("a")])
+        let unpacker = try Unpacker(rootPath: sandbox.root)
+        try unpacker.apply(layer: MemorySource(layer), index: 0, compression: LayerCompression.none, expectedDigest: Digest.of(layer), expectedDiffID: Digest.of(layer))
+        let wrong = Digest.of([1, 2, 3])
+        #expect { try unpacker.apply(layer: MemorySource(layer), index: 3, expectedDiffID: wrong) } throws: { error in
+            "\(error)".contains("layer 3") && "\(error)".contains(wrong.description) && "\(error)".contains(Digest.of(layer).description)
+        }
+    }
+}
