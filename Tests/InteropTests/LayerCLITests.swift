@@ -1,3 +1,5 @@
+import KleinOCI
+import KleinStore
 import Foundation
 import Testing
 
@@ -66,5 +68,39 @@ import Testing
         let missing = try Tools.run("klein", ["layer", "create", "\(scratch.path)/nope", "-o", "\(scratch.path)/out.tar"])
         #expect(missing.status != 0 && missing.stderr.contains("nope"))
         #expect(!FileManager.default.fileExists(atPath: "\(scratch.path)/out.tar"))
+    }
+}
+
+/// `klein unpack` picks the platform's manifest from an index.
+@Suite struct UnpackPlatformTests {
+    @Test func picksTheRequestedPlatformFromAnIndex() throws {
+        let scratch = try Scratch()
+        let layout = "\(scratch.path)/layout"
+        var entries: [Descriptor] = []
+        for architecture in ["amd64", "arm64"] {
+            let tree = "\(scratch.path)/\(architecture)"
+            try scratch.write("\(architecture)/etc/arch", architecture)
+            let layer = try JSONSerialization.jsonObject(with: Data(try Tools.klein(
+                "layer", "create", tree, "-o", "\(tree).tar.gz", "--json").utf8)) as? [String: Any] ?? [:]
+            try scratch.write("\(architecture).json", #"{"architecture":"\#(architecture)","os":"linux","rootfs":{"type":"layers","diff_ids":["\#(layer["diffID"] as? String ?? "")"]}}"#)
+            let digest = try Tools.klein("import", "\(layout):\(architecture)", "\(tree).tar.gz:application/vnd.oci.image.layer.v1.tar+gzip",
+                                         "--config", "\(scratch.path)/\(architecture).json:application/vnd.oci.image.config.v1+json")
+            let store = try OCILayout(opening: layout)
+            var descriptor = try store.resolve(digest.trimmingCharacters(in: .whitespacesAndNewlines))
+            descriptor.annotations = nil
+            descriptor.platform = Platform(os: "linux", architecture: architecture, variant: architecture == "arm64" ? "v8" : nil)
+            entries.append(descriptor)
+        }
+        let store = try OCILayout(opening: layout)
+        let index = ImageIndex(manifests: entries).canonicalJSON
+        try store.addEntry(Descriptor(mediaType: .ociIndex, digest: try store.blobs.write(index), size: Int64(index.count)), name: "multi")
+
+        try Tools.klein("unpack", "\(layout):multi", "\(scratch.path)/arm", "--platform", "linux/arm64")
+        #expect(try String(contentsOfFile: "\(scratch.path)/arm/etc/arch", encoding: .utf8) == "arm64")
+        try Tools.klein("unpack", "\(layout):multi", "\(scratch.path)/amd", "--platform", "linux/amd64")
+        #expect(try String(contentsOfFile: "\(scratch.path)/amd/etc/arch", encoding: .utf8) == "amd64")
+        let missing = try Tools.run("klein", ["unpack", "\(layout):multi", "\(scratch.path)/none", "--platform", "linux/s390x"])
+        #expect(missing.status != 0 && missing.stderr.contains("no manifest for linux/s390x"))
+        #expect(!FileManager.default.fileExists(atPath: "\(scratch.path)/none"))
     }
 }
