@@ -41,7 +41,7 @@ import Testing
         ),
         .zstd: (
             "sha256:2b501caef0e82d6d32ded4cb517e4eb40ee0b412377375411b26694cfdd89d54",
-            "sha256:56cf3784c1d4032b8a1e20950256c71a418184050c8bde337f37d7bba7bc949f"
+            "sha256:3b75f8c81760a3fde2e1f7f0c709140b7730a53c1dd7ad375e1d05512a88a756"
         ),
     ]
 

@@ -14,6 +14,9 @@ public final class ZstdCompressor: ByteSink {
     public static let defaultLevel: Int32 = 3
     /// A 2 MiB window, level 3's for streams of unknown size, pinned so that it never follows level tables.
     public static let windowLog: Int32 = 21
+    /// Bytes each worker compresses at a time, pinned (zstd's default would be 8 MiB at this window):
+    /// it bounds memory (about workers × 3 job sizes) and is part of what makes the output reproducible.
+    public static let jobSize: Int32 = 2 << 20
 
     private let downstream: ByteSink
     private let context: OpaquePointer
@@ -36,6 +39,7 @@ public final class ZstdCompressor: ByteSink {
         try set(ZSTD_c_checksumFlag, 1, "checksum flag")
         try set(ZSTD_c_contentSizeFlag, 0, "content size flag")
         try set(ZSTD_c_windowLog, Self.windowLog, "window log")
+        try set(ZSTD_c_jobSize, Self.jobSize, "job size")
         let bounds = ZSTD_cParam_getBounds(ZSTD_c_nbWorkers)
         guard ZSTD_isError(bounds.error) == 0, bounds.upperBound >= 1 else {
             throw .compression(codec: "zstd", reason: "libzstd was built without multi-threading, which Klein's deterministic output requires")

@@ -95,8 +95,6 @@ extension Unpacker {
     }
 
     private func copyContents(from reader: TarReader, to fd: Int32, entry: TarEntry, layer: Int) throws(ArchiveError) {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
-        defer { buffer.deallocate() }
         while true {
             let count = try reader.readContents(into: buffer)
             if count == 0 { return }

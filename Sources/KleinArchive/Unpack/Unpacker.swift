@@ -26,11 +26,15 @@ public final class Unpacker {
     let options: UnpackOptions
     /// Things skipped rather than applied (devices when not allowed, unsupported xattrs).
     public private(set) var warnings: [String] = []
+    /// The one buffer file contents are copied through.
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
 
     public init(rootPath: String, options: UnpackOptions = UnpackOptions()) throws(ArchiveError) {
         root = try RootDirectory(path: rootPath)
         self.options = options
     }
+
+    deinit { buffer.deallocate() }
 
     /// Applies one layer. `compression` nil means detect it from the stream's first bytes.
     /// A digest mismatch fails the layer with both digests named, after the stream is fully read.
@@ -60,13 +64,15 @@ public final class Unpacker {
         }
         let limited = options.maximumLayerSize.map { LimitedSource(decompressed, limit: $0, what: "layer \(index) uncompressed size in bytes") }
         let uncompressed = HashingSource(limited ?? decompressed)
-        let reader = TarReader(source: uncompressed)
+        // Decompression and hashing run a few chunks ahead on another core while entries are created here.
+        let prefetched = PrefetchingSource(uncompressed)
+        let reader = TarReader(source: prefetched)
         var layer = LayerApplication(index: index)
         while let entry = try reader.next() {
             try apply(entry, contents: reader, in: &layer)
         }
         try restoreDirectoryTimes(layer)
-        try drain(uncompressed)
+        try drain(prefetched)
         try drain(compressed)
         if let expectedDigest, compressed.digest != expectedDigest {
             throw .layerDigestMismatch(layer: index, what: "compressed", expected: expectedDigest, actual: compressed.digest)
