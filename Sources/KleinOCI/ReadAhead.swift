@@ -1,0 +1,121 @@
+import Dispatch
+
+/// Runs a reading function on a background thread a few chunks ahead of the consumer, so producing
+/// bytes (disk reads, decompression, hashing) overlaps with consuming them (hashing, creating files).
+/// Memory is bounded by `slots × chunkSize`. Two semaphores order every buffer access: the producer
+/// fills a slot only after the consumer released it; the consumer reads it only after it was filled.
+/// Dropping a `ReadAhead` before the end stops the producer and waits for it.
+public final class ReadAhead<Failure: Error> {
+    /// Fills a buffer and returns the byte count; 0 means the end.
+    public typealias Producer = (UnsafeMutableRawBufferPointer) throws(Failure) -> Int
+
+    /// What the producer thread shares with the consumer; the thread holds only this, never the `ReadAhead`.
+    private final class Ring: @unchecked Sendable {
+        let buffers: [UnsafeMutableRawBufferPointer]
+        var counts: [Int]
+        var failure: Failure?
+        var cancelled = false
+        let filled = DispatchSemaphore(value: 0)
+        let free = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+
+        init(slots: Int, chunkSize: Int) {
+            buffers = (0..<slots).map { _ in .allocate(byteCount: chunkSize, alignment: 64) }
+            counts = Array(repeating: 0, count: slots)
+            // Signalled up from zero: libdispatch traps when a semaphore is released below its initial value.
+            for _ in 0..<slots { free.signal() }
+        }
+
+        deinit { buffers.forEach { $0.deallocate() } }
+
+        func run(_ produce: Producer) {
+            var slot = 0
+            while true {
+                free.wait()
+                if cancelled { break }
+                do throws(Failure) {
+                    counts[slot] = try produce(buffers[slot])
+                } catch {
+                    failure = error
+                    counts[slot] = 0
+                }
+                let ended = counts[slot] == 0
+                filled.signal()
+                if ended { break }
+                slot = (slot + 1) % buffers.count
+            }
+            done.signal()
+        }
+    }
+
+    private struct UncheckedProducer: @unchecked Sendable {
+        let produce: Producer
+    }
+
+    private let ring: Ring
+    private var slot = 0
+    private var offset = 0
+    private var holding = false
+    private var finished = false
+
+    /// Starts producing. `produce` runs only on the background thread, until the end or until dropped.
+    public init(chunkSize: Int = 256 << 10, slots: Int = 4, produce: @escaping Producer) {
+        let ring = Ring(slots: slots, chunkSize: chunkSize)
+        self.ring = ring
+        let producer = UncheckedProducer(produce: produce)
+        DispatchQueue.global().async { ring.run(producer.produce) }
+    }
+
+    deinit {
+        guard !finished else { return }
+        ring.cancelled = true
+        ring.free.signal()
+        ring.done.wait()
+    }
+
+    /// Waits for the next filled slot; false at the end (the producer has then stopped).
+    private func nextSlot() -> Bool {
+        ring.filled.wait()
+        guard ring.counts[slot] > 0 else {
+            finished = true
+            ring.done.wait()
+            return false
+        }
+        return true
+    }
+
+    private func releaseSlot() {
+        ring.free.signal()
+        slot = (slot + 1) % ring.buffers.count
+    }
+
+    /// Copies the next bytes into `buffer`. Returns 0 only once the producer has ended and stopped
+    /// running; a producer failure is thrown here, in order.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(Failure) -> Int {
+        if !finished && !holding {
+            holding = nextSlot()
+            offset = 0
+        }
+        if finished {
+            if let failure = ring.failure { throw failure }
+            return 0
+        }
+        let count = min(buffer.count, ring.counts[slot] - offset)
+        buffer.baseAddress!.copyMemory(from: ring.buffers[slot].baseAddress! + offset, byteCount: count)
+        offset += count
+        if offset == ring.counts[slot] {
+            holding = false
+            releaseSlot()
+        }
+        return count
+    }
+
+    /// Hands each produced chunk to `consume` in place, without copying.
+    public func forEachChunk(_ consume: (UnsafeRawBufferPointer) -> Void) throws(Failure) {
+        while !finished && nextSlot() {
+            consume(UnsafeRawBufferPointer(rebasing: ring.buffers[slot][..<ring.counts[slot]]))
+            releaseSlot()
+        }
+        if let failure = ring.failure { throw failure }
+    }
+}
