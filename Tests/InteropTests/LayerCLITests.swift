@@ -104,3 +104,28 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "\(scratch.path)/none"))
     }
 }
+
+/// Regressions from the security review, through the CLI and a real process limit or user.
+@Suite struct UnpackLimitsTests {
+    @Test func largeLayersUnpackUnderASmallDescriptorLimit() throws {
+        let scratch = try Scratch()
+        try Tools.peer("sh", "-c", "mkdir -p '\(scratch.path)/tree/usr/lib/x' && cd '\(scratch.path)/tree/usr/lib/x' && for i in $(seq 1 1500); do echo $i > f$i; done")
+        try Tools.klein("layer", "create", "\(scratch.path)/tree", "-o", "\(scratch.path)/layer.tar.gz")
+        try Tools.peer("sh", "-c", "ulimit -n 64 && '\(Tools.klein)' layer unpack '\(scratch.path)/layer.tar.gz' '\(scratch.path)/out'")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(scratch.path)/out/usr/lib/x").count == 1500)
+    }
+
+    @Test func rootlessUnpackFillsReadOnlyDirectories() throws {
+        let scratch = try Scratch()
+        try Tools.peer("sh", "-c", "mkdir -p '\(scratch.path)/tree/root' && echo hi > '\(scratch.path)/tree/root/.bashrc' && chmod 0550 '\(scratch.path)/tree/root'")
+        try Tools.klein("layer", "create", "\(scratch.path)/tree", "-o", "\(scratch.path)/layer.tar", "--compression", "none", "--preserve")
+        try Tools.peer("chmod", "0755", scratch.path)
+        try Tools.peer("chmod", "0644", "\(scratch.path)/layer.tar")
+        try FileManager.default.createDirectory(atPath: "\(scratch.path)/out", withIntermediateDirectories: true)
+        try Tools.peer("chown", "65534:65534", "\(scratch.path)/out")
+        // A copy of klein the unprivileged user can reach, wherever the checkout lives.
+        try Tools.peer("install", "-m", "0755", Tools.klein, "\(scratch.path)/klein")
+        try Tools.peer("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "\(scratch.path)/klein", "layer", "unpack", "\(scratch.path)/layer.tar", "\(scratch.path)/out")
+        #expect(try String(contentsOfFile: "\(scratch.path)/out/root/.bashrc", encoding: .utf8) == "hi\n")
+    }
+}

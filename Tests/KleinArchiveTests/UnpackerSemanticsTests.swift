@@ -80,3 +80,47 @@ import Testing
         }
     }
 }
+
+/// Regressions from the security review of the unpacker.
+@Suite struct UnpackerReviewRegressionTests {
+    typealias E = LayerFixture.Entry
+
+    @Test func deepPathsAreRefusedCheaply() throws {
+        let sandbox = try UnpackSandbox()
+        let deep = "f/" + Array(repeating: "a", count: 3000).joined(separator: "/")
+        #expect { try sandbox.apply([try LayerFixture.layer([E.file("f"), E.file(deep)])]) } throws: { "\($0)".contains("longer than 4096 bytes") }
+    }
+
+    @Test(arguments: [false, true])
+    func opaqueWhiteoutDoesNotDependOnOrder(_ markerFirst: Bool) throws {
+        let sandbox = try UnpackSandbox()
+        let upper = markerFirst
+            ? [E.whiteout("d/.wh..wh..opq"), E.directory("d/"), E.file("d/new")]
+            : [E.directory("d/"), E.whiteout("d/.wh..wh..opq"), E.file("d/new")]
+        try sandbox.apply([
+            try LayerFixture.layer([E.directory("e/"), E.file("e/keep"), E.symlink("d", to: "e")]),
+            try LayerFixture.layer(upper),
+        ])
+        #expect(sandbox.exists("e/keep"), "an opaque whiteout of d must not reach e through d's old symlink")
+        #expect(sandbox.exists("d/new"))
+    }
+
+    @Test(arguments: [false, true])
+    func whiteoutSparesContentCreatedThroughASymlink(_ whiteoutFirst: Bool) throws {
+        let sandbox = try UnpackSandbox()
+        let upper = whiteoutFirst
+            ? [E.whiteout(".wh.d"), E.symlink("l", to: "d"), E.file("l/new")]
+            : [E.symlink("l", to: "d"), E.file("l/new"), E.whiteout(".wh.d")]
+        try sandbox.apply([try LayerFixture.layer([E.directory("d/"), E.file("d/old")]), try LayerFixture.layer(upper)])
+        #expect(sandbox.exists("d/new"), "a whiteout must not hide what its own layer created")
+        #expect(!sandbox.exists("d/old"))
+    }
+
+    @Test func readOnlyDirectoriesAreFilledThenProtected() throws {
+        let sandbox = try UnpackSandbox()
+        try sandbox.apply([try LayerFixture.layer([E.directory("root/", mode: 0o550), E.file("root/.bashrc")])])
+        var info = stat()
+        #expect(lstat("\(sandbox.root)/root", &info) == 0 && info.st_mode & 0o7777 == 0o550)
+        #expect(sandbox.exists("root/.bashrc"))
+    }
+}

@@ -27,45 +27,59 @@ final class RootDirectory {
 
     /// A descriptor of the directory at `components` (relative to the root), following symlinks in root.
     /// Missing directories are created (mode 0755) when `create` is set, as tar does for entries
-    /// whose parents the archive does not list. The caller closes the descriptor.
-    func openDirectory(_ components: [String], create: Bool) throws(ResolveFailure) -> Int32 {
+    /// whose parents the archive does not list. `chain`, when given, receives the identity of every
+    /// directory on the resolved path, root included. The caller closes the returned descriptor.
+    func openDirectory(_ components: [String], create: Bool, chain: UnsafeMutablePointer<[FileIdentity]>? = nil) throws(ResolveFailure) -> Int32 {
         var stack: [Int32] = [dup(fd)]
-        defer { stack.dropLast().forEach { close($0) } }
-        var pending = components[...]
+        defer { stack.forEach { close($0) } }
+        // Components still to walk, last first, so a symlink's target is pushed on in constant time per component.
+        var pending = Array(components.reversed())
         var symlinks = 0
-        while let component = pending.first {
-            pending = pending.dropFirst()
-            if component.isEmpty || component == "." { continue }
+        while let component = pending.last {
+            if component.isEmpty || component == "." {
+                pending.removeLast()
+                continue
+            }
             if component == ".." {
+                pending.removeLast()
                 if stack.count > 1 { close(stack.removeLast()) }
                 continue
             }
             let next = openat(stack.last!, component, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             if next >= 0 {
+                pending.removeLast()
                 stack.append(next)
                 continue
             }
             let code = errno
-            var info = stat()
-            if fstatat(stack.last!, component, &info, AT_SYMLINK_NOFOLLOW) == 0 {
+            guard code == ENOTDIR || code == ELOOP || code == ENOENT else {
+                throw ResolveFailure(reason: "cannot open \"\(component)\"", errno: code)
+            }
+            if let info = statNoFollow(stack.last!, component) {
                 guard (info.st_mode & S_IFMT) == S_IFLNK else { throw ResolveFailure(reason: "\"\(component)\" is not a directory", errno: ENOTDIR) }
                 symlinks += 1
                 guard symlinks <= Self.symlinkLimit else { throw ResolveFailure(reason: "too many levels of symbolic links", errno: ELOOP) }
                 let target = try readLink(at: stack.last!, component)
+                pending.removeLast()
                 if target.hasPrefix("/") {
                     while stack.count > 1 { close(stack.removeLast()) }
                 }
-                pending = ArraySlice(target.split(separator: "/", omittingEmptySubsequences: true).map(String.init)) + pending
+                pending.append(contentsOf: target.split(separator: "/", omittingEmptySubsequences: true).reversed().map(String.init))
                 continue
             }
-            guard errno == ENOENT, create else { throw ResolveFailure(reason: "cannot open \"\(component)\"", errno: code == ELOOP ? errno : code) }
+            guard create else { throw ResolveFailure(reason: "cannot open \"\(component)\"", errno: ENOENT) }
+            // Created, then opened on the next turn without following anything.
             guard mkdirat(stack.last!, component, 0o755) == 0 || errno == EEXIST else {
                 throw ResolveFailure(reason: "cannot create directory \"\(component)\"", errno: errno)
             }
-            pending = [component] + pending
         }
-        let result = stack.removeLast()
-        return result
+        if let chain {
+            for directory in stack {
+                var info = stat()
+                if fstat(directory, &info) == 0 { chain.pointee.append(FileIdentity(info)) }
+            }
+        }
+        return stack.removeLast()
     }
 
     func readLink(at directory: Int32, _ name: String) throws(ResolveFailure) -> String {
@@ -73,6 +87,17 @@ final class RootDirectory {
         let count = readlinkat(directory, name, &buffer, buffer.count - 1)
         guard count >= 0 else { throw ResolveFailure(reason: "cannot read link \"\(name)\"", errno: errno) }
         return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// A file's identity on its file system, to recognize a node whatever path reached it.
+struct FileIdentity: Hashable {
+    let device: UInt64
+    let inode: UInt64
+
+    init(_ info: stat) {
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
     }
 }
 

@@ -5,8 +5,16 @@ import Glibc
 #endif
 
 extension Unpacker {
-    /// The path's components below the root; refuses absolute paths and `..`. `.` and empty components drop out.
+    /// Longest entry path or hardlink target accepted, Linux's PATH_MAX: longer ones cannot be created
+    /// anyway, and bounding them keeps the work per entry linear.
+    static let maximumPathLength = 4096
+
+    /// The path's components below the root; refuses absolute paths, `..` and over-long paths.
+    /// `.` and empty components drop out.
     static func components(of path: String, layer: Int) throws(ArchiveError) -> [String] {
+        guard path.utf8.count <= maximumPathLength else {
+            throw .unsafeEntry(layer: layer, entry: String(path.prefix(64)) + "…", reason: "path longer than \(maximumPathLength) bytes")
+        }
         guard !path.hasPrefix("/") else { throw .unsafeEntry(layer: layer, entry: path, reason: "absolute paths are not allowed in layers") }
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init).filter { $0 != "." }
         guard !parts.contains("..") else { throw .unsafeEntry(layer: layer, entry: path, reason: "\"..\" components are not allowed in layers") }
@@ -27,17 +35,23 @@ extension Unpacker {
             throw .invalidLayerEntry(layer: layer.index, entry: entry.path, reason: "\"\(reserved)\" is a whiteout name and cannot be a directory")
         }
         if name.hasPrefix(".wh.") {
-            return try applyWhiteout(entry, parentComponents: parentComponents, name: name, layer: &layer)
+            try Self.validateWhiteout(entry, name: name, layer: layer.index)
+            layer.whiteouts.append((entry, parentComponents, name))
+            return
         }
-        guard layer.record(components) else {
+        guard layer.paths.insert(components.joined(separator: "/")).inserted else {
             throw .invalidLayerEntry(layer: layer.index, entry: entry.path, reason: "duplicate entry (layer.md: a layer must not contain a path twice)")
         }
-        let parent = try resolve(parentComponents, create: true, entry: entry, layer: layer.index)
+        var chain: [FileIdentity] = []
+        let parent = try resolve(parentComponents, create: true, entry: entry, layer: layer.index, chain: &chain)
         defer { close(parent) }
+        layer.ancestorNodes.formUnion(chain)
         if let existing = statNoFollow(parent, name), !(entry.kind == .directory && isDirectory(existing)) {
             try remove(parent, name, entry: entry, layer: layer.index)
         }
         try create(entry, parent: parent, name: name, contents: contents, layer: layer.index)
+        // A hardlink's node belongs to its target, which may come from a lower layer: it is not recorded.
+        if entry.kind != .hardlink, let created = statNoFollow(parent, name) { layer.createdNodes.insert(FileIdentity(created)) }
         if entry.kind == .hardlink || ((entry.kind == .characterDevice || entry.kind == .blockDevice) && !canCreateDevices) { return }
         try applyMetadata(entry, parent: parent, name: name, layer: &layer, components: components)
     }
@@ -131,7 +145,10 @@ extension Unpacker {
                 throw failure("chown")
             }
             // Never a symlink here: this entry created the node itself, so fchmodat cannot be redirected.
-            if entry.kind != .symlink, fchmodat(parent, name, mode_t(entry.mode & 0o7777), 0) != 0 { throw failure("chmod") }
+            // Directories get their mode at the end of the layer, so a read-only one can still be filled.
+            if entry.kind != .symlink && entry.kind != .directory, fchmodat(parent, name, mode_t(entry.mode & 0o7777), 0) != 0 {
+                throw failure("chmod")
+            }
             if entry.kind == .directory && !entry.xattrs.isEmpty {
                 let fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
                 guard fd >= 0 else { throw failure("open") }
@@ -140,7 +157,7 @@ extension Unpacker {
             }
         }
         if entry.kind == .directory {
-            layer.directoryTimes.append((components, entry.modificationTime))
+            layer.directories.append((components, entry.mode & 0o7777, entry.modificationTime))
         } else {
             try setTime(entry.modificationTime, parent: parent, name: name, entry: entry, layer: index)
         }
@@ -167,18 +184,27 @@ extension Unpacker {
         }
     }
 
-    /// Directory times go last, deepest first: creating children changes a directory's mtime.
-    func restoreDirectoryTimes(_ layer: LayerApplication) throws(ArchiveError) {
-        for (components, mtime) in layer.directoryTimes.sorted(by: { $0.components.count > $1.components.count }) {
-            let entry = TarEntry(path: components.joined(separator: "/"), kind: .directory)
+    /// Directory modes and times go last, deepest first: a read-only directory can be filled before its
+    /// mode is set, and creating children changes a directory's mtime. A directory replaced by something
+    /// else later in the layer is skipped (opened with O_NOFOLLOW, never followed).
+    func restoreDirectoryMetadata(_ layer: LayerApplication) throws(ArchiveError) {
+        for (components, mode, mtime) in layer.directories.sorted(by: { $0.components.count > $1.components.count }) {
+            let entry = TarEntry(path: components.isEmpty ? "." : components.joined(separator: "/"), kind: .directory)
             let parent = try resolve(Array(components.dropLast()), create: false, entry: entry, layer: layer.index)
             defer { close(parent) }
-            try setTime(mtime, parent: parent, name: components.last ?? ".", entry: entry, layer: layer.index)
+            let name = components.last ?? "."
+            let directory = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard directory >= 0 else { continue }
+            defer { close(directory) }
+            guard fchmod(directory, mode_t(mode)) == 0 else {
+                throw .invalidLayerEntry(layer: layer.index, entry: entry.path, reason: "chmod: \(String(cString: strerror(errno)))")
+            }
+            try setTime(mtime, parent: parent, name: name, entry: entry, layer: layer.index)
         }
     }
 
-    func resolve(_ components: [String], create: Bool, entry: TarEntry, layer: Int) throws(ArchiveError) -> Int32 {
-        do { return try root.openDirectory(components, create: create) } catch {
+    func resolve(_ components: [String], create: Bool, entry: TarEntry, layer: Int, chain: UnsafeMutablePointer<[FileIdentity]>? = nil) throws(ArchiveError) -> Int32 {
+        do { return try root.openDirectory(components, create: create, chain: chain) } catch {
             throw .invalidLayerEntry(layer: layer, entry: entry.path, reason: "\(error.reason): \(String(cString: strerror(error.errno)))")
         }
     }

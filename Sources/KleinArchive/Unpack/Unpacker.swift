@@ -71,7 +71,10 @@ public final class Unpacker {
         while let entry = try reader.next() {
             try apply(entry, contents: reader, in: &layer)
         }
-        try restoreDirectoryTimes(layer)
+        for whiteout in layer.whiteouts {
+            try applyWhiteout(whiteout.entry, parentComponents: whiteout.parent, name: whiteout.name, layer: layer)
+        }
+        try restoreDirectoryMetadata(layer)
         try drain(prefetched)
         try drain(compressed)
         if let expectedDigest, compressed.digest != expectedDigest {
@@ -91,26 +94,26 @@ public final class Unpacker {
     func warn(_ message: String) { warnings.append(message) }
 }
 
-/// What one layer has done so far: the paths it created (whiteouts must spare them) and its directory times.
+/// What one layer has done so far. Whiteouts must spare what the layer itself created, whatever path
+/// (symlinks included) reached it, so created nodes and the directories above them are kept by identity.
 struct LayerApplication {
     let index: Int
-    /// Paths named by this layer's entries.
-    var created: Set<String> = []
-    /// Ancestors of those paths, which may hold both this layer's and lower layers' content.
-    var ancestors: Set<String> = []
-    var directoryTimes: [(components: [String], mtime: Int64)] = []
+    /// Normalized entry paths, to refuse duplicates.
+    var paths: Set<String> = []
+    /// Nodes this layer's entries created or merged into.
+    var createdNodes: Set<FileIdentity> = []
+    /// Directories on the resolved paths of those nodes, which may hold lower layers' content too.
+    var ancestorNodes: Set<FileIdentity> = []
+    /// Whiteouts, applied after every entry (layer.md: "applied first, regardless of the ordering").
+    var whiteouts: [(entry: TarEntry, parent: [String], name: String)] = []
+    /// Directory modes and times, set last and deepest first: children need a writable parent, and
+    /// creating them changes the parent's mtime.
+    var directories: [(components: [String], mode: UInt32, mtime: Int64)] = []
 
     init(index: Int) { self.index = index }
 
-    /// Records a created path; false when this layer already had it (a duplicate entry).
-    mutating func record(_ components: [String]) -> Bool {
-        guard created.insert(components.joined(separator: "/")).inserted else { return false }
-        for length in 1..<max(components.count, 1) { ancestors.insert(components[..<length].joined(separator: "/")) }
-        return true
-    }
-
-    /// Whether this layer put anything at or below `path`.
-    func touched(_ path: String) -> Bool { created.contains(path) || ancestors.contains(path) }
+    /// Whether this layer put anything at or below the node.
+    func touched(_ node: FileIdentity) -> Bool { createdNodes.contains(node) || ancestorNodes.contains(node) }
 }
 
 /// Fails a stream that grows past a limit.
