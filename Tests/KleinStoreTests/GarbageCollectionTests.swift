@@ -4,15 +4,12 @@ import Testing
 @testable import KleinStore
 
 @Suite struct GarbageCollectionTests {
-    let directory: TemporaryDirectory
-    let layout: OCILayout
-    let build: LayoutBuilder
+    let fixture: LayoutFixture
+    var directory: TemporaryDirectory { fixture.directory }
+    var layout: OCILayout { fixture.layout }
+    var build: LayoutBuilder { fixture.build }
 
-    init() throws {
-        directory = try TemporaryDirectory()
-        layout = try OCILayout.create(at: "\(directory.path)/layout")
-        build = LayoutBuilder(layout: layout)
-    }
+    init() throws { fixture = try LayoutFixture() }
 
     /// Every blob a manifest reaches, itself included.
     private func closure(_ descriptor: Descriptor) throws -> Set<Digest> {

@@ -48,3 +48,16 @@ struct LayoutBuilder {
         return descriptor
     }
 }
+
+/// A fresh layout in a temporary directory, with a builder for it.
+struct LayoutFixture {
+    let directory: TemporaryDirectory
+    let layout: OCILayout
+    let build: LayoutBuilder
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        layout = try OCILayout.create(at: "\(directory.path)/layout")
+        build = LayoutBuilder(layout: layout)
+    }
+}
