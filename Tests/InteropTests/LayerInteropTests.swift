@@ -47,6 +47,7 @@ import Testing
     }
 
     @Test func kleinUnpacksADebianImageExactlyAsUmociDoes() throws {
+        // A real root file system (debootstrap, cached by scripts/rootfs), repacked by umoci in two layers.
         let scratch = try Scratch()
         let rootfs = try Tools.peer("\(Tools.repository)/scripts/rootfs").trimmingCharacters(in: .whitespacesAndNewlines)
         let layout = "\(scratch.path)/layout"
@@ -68,6 +69,12 @@ import Testing
         let actual = try TreeSnapshot("\(scratch.path)/klein", times: true, owners: true)
         #expect(expected.entries.count > 5000)
         #expect(actual.differences(from: expected).isEmpty, "\(actual.differences(from: expected).prefix(20))")
+
+        // The same image as skopeo writes it.
+        try Tools.peer("skopeo", "copy", "oci:\(layout):debian", "oci:\(scratch.path)/skopeo:debian")
+        try Tools.klein("unpack", "--devices", "\(scratch.path)/skopeo:debian", "\(scratch.path)/klein-from-skopeo")
+        let fromSkopeo = try TreeSnapshot("\(scratch.path)/klein-from-skopeo", times: true, owners: true)
+        #expect(fromSkopeo.differences(from: expected).isEmpty, "\(fromSkopeo.differences(from: expected).prefix(20))")
     }
 }
 
