@@ -9,10 +9,19 @@ let package = Package(
         .library(name: "KleinOCI", targets: ["KleinOCI"]),
         .library(name: "KleinStore", targets: ["KleinStore"]),
         .library(name: "KleinArchive", targets: ["KleinArchive"]),
+        .library(name: "KleinRegistry", targets: ["KleinRegistry"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         .target(
@@ -22,18 +31,36 @@ let package = Package(
         .target(name: "KleinStore", dependencies: ["KleinOCI"]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        .systemLibrary(name: "CSystem"),
-        .target(name: "KleinArchive", dependencies: ["KleinOCI", "CZlib", "CZstd", "CSystem"]),
+        .systemLibrary(name: "CXattr"),
+        .target(name: "KleinArchive", dependencies: ["KleinOCI", "CZlib", "CZstd", "CXattr"]),
+        .target(
+            name: "KleinRegistry",
+            dependencies: [
+                "KleinOCI", "KleinStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
         .executableTarget(
             name: "klein",
             dependencies: [
-                "KleinOCI", "KleinStore", "KleinArchive",
+                "KleinOCI", "KleinStore", "KleinArchive", "KleinRegistry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "KleinOCITests", dependencies: ["KleinOCI"], exclude: ["Fixtures"]),
         .testTarget(name: "KleinStoreTests", dependencies: ["KleinStore"]),
-        .testTarget(name: "KleinArchiveTests", dependencies: ["KleinArchive", "CSystem"]),
+        .testTarget(name: "KleinArchiveTests", dependencies: ["KleinArchive", "CXattr"]),
+        .testTarget(name: "KleinRegistryTests", dependencies: ["KleinRegistry"]),
         .testTarget(name: "InteropTests", dependencies: ["KleinOCI", "KleinStore", "KleinArchive", "klein"]),
     ],
     swiftLanguageModes: [.v6]

@@ -74,6 +74,16 @@ public struct BlobStore: Sendable {
         return try BlobWriter(store: self, expectedDigest: digest, expectedSize: size)
     }
 
+    /// Publishes a file the caller has already verified as `digest` and synced: renames it into
+    /// place (replacing an identical copy) and makes the rename durable. The file must be on the
+    /// store's file system.
+    public func adopt(fileAt path: String, as digest: Digest) throws(StoreError) {
+        let directory = "\(root)/\(digest.algorithm.rawValue)"
+        try FileSystem.makeDirectories(directory)
+        try FileSystem.rename(path, self.path(for: digest))
+        try FileSystem.syncDirectory(directory)
+    }
+
     /// Ingests bytes held in memory.
     @discardableResult
     public func write(_ bytes: [UInt8], expecting digest: Digest? = nil) throws(StoreError) -> Digest {

@@ -7,9 +7,9 @@ import Darwin
 #endif
 
 /// An open file descriptor, closed on deinit. Thin, checked wrappers over the system calls the store needs.
-final class POSIXFile {
-    let fd: Int32
-    let path: String
+public final class POSIXFile {
+    public let fd: Int32
+    public let path: String
 
     private let owned: Bool
 
@@ -22,16 +22,16 @@ final class POSIXFile {
     deinit { if owned { close(fd) } }
 
     /// Standard input, left open when released.
-    static var standardInput: POSIXFile { POSIXFile(fd: 0, path: "standard input", owned: false) }
+    public static var standardInput: POSIXFile { POSIXFile(fd: 0, path: "standard input", owned: false) }
 
-    static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(StoreError) -> POSIXFile {
+    public static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(StoreError) -> POSIXFile {
         let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
         return POSIXFile(fd: fd, path: path)
     }
 
     /// Reads up to `buffer.count` bytes; 0 means end of file.
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) -> Int {
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) -> Int {
         while true {
             let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if count >= 0 { return count }
@@ -40,7 +40,7 @@ final class POSIXFile {
     }
 
     /// Fills `buffer` unless the file ends first; returns the bytes read.
-    func readFully(into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) -> Int {
+    public func readFully(into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) -> Int {
         var filled = 0
         while filled < buffer.count {
             let count = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
@@ -50,7 +50,7 @@ final class POSIXFile {
         return filled
     }
 
-    func writeAll(_ buffer: UnsafeRawBufferPointer) throws(StoreError) {
+    public func writeAll(_ buffer: UnsafeRawBufferPointer) throws(StoreError) {
         var offset = 0
         while offset < buffer.count {
             let count = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
@@ -62,27 +62,32 @@ final class POSIXFile {
         }
     }
 
-    func writeAll(_ bytes: [UInt8]) throws(StoreError) {
+    public func writeAll(_ bytes: [UInt8]) throws(StoreError) {
         try bytes.withUnsafeBytes { buffer in Result { () throws(StoreError) in try writeAll(buffer) } }.get()
     }
 
-    func sync() throws(StoreError) {
+    public func sync() throws(StoreError) {
         guard fsync(fd) == 0 else { throw .io(path: path, operation: "fsync", errno: errno) }
     }
 
-    func size() throws(StoreError) -> Int64 {
+    public func size() throws(StoreError) -> Int64 {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw .io(path: path, operation: "stat", errno: errno) }
         return Int64(info.st_size)
     }
 
+    /// Cuts or extends the file to `length` bytes.
+    public func truncate(to length: Int64) throws(StoreError) {
+        guard ftruncate(fd, off_t(length)) == 0 else { throw .io(path: path, operation: "truncate", errno: errno) }
+    }
+
     /// Hints sequential reading to the kernel; purely an optimization.
-    func adviseSequential() {
+    public func adviseSequential() {
         _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
     }
 
     /// Takes an advisory lock, blocking until it is granted; released when the file is closed.
-    func lock(exclusive: Bool) throws(StoreError) {
+    public func lock(exclusive: Bool) throws(StoreError) {
         while flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0 {
             if errno != EINTR { throw .io(path: path, operation: "lock", errno: errno) }
         }
@@ -90,19 +95,19 @@ final class POSIXFile {
 }
 
 /// File-system operations on paths, with errors that name the path.
-enum FileSystem {
-    static func exists(_ path: String) -> Bool {
+public enum FileSystem {
+    public static func exists(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0
     }
 
-    static func isDirectory(_ path: String) -> Bool {
+    public static func isDirectory(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// Status of a regular file, or nil when there is none at `path`.
-    static func regularFileStatus(_ path: String) throws(StoreError) -> stat? {
+    public static func regularFileStatus(_ path: String) throws(StoreError) -> stat? {
         var info = stat()
         guard lstat(path, &info) == 0 else {
             if errno == ENOENT { return nil }
@@ -114,13 +119,13 @@ enum FileSystem {
         return info
     }
 
-    static func makeDirectory(_ path: String) throws(StoreError) {
+    public static func makeDirectory(_ path: String) throws(StoreError) {
         guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
             throw .io(path: path, operation: "mkdir", errno: errno)
         }
     }
 
-    static func makeDirectories(_ path: String) throws(StoreError) {
+    public static func makeDirectories(_ path: String) throws(StoreError) {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
             prefix += component
@@ -129,22 +134,22 @@ enum FileSystem {
         }
     }
 
-    static func rename(_ from: String, _ to: String) throws(StoreError) {
+    public static func rename(_ from: String, _ to: String) throws(StoreError) {
         guard Glibc.rename(from, to) == 0 else { throw .io(path: to, operation: "rename \(from) to", errno: errno) }
     }
 
-    static func remove(_ path: String) throws(StoreError) {
+    public static func remove(_ path: String) throws(StoreError) {
         guard unlink(path) == 0 || errno == ENOENT else { throw .io(path: path, operation: "remove", errno: errno) }
     }
 
     /// Makes a rename or creation in `directory` durable.
-    static func syncDirectory(_ directory: String) throws(StoreError) {
+    public static func syncDirectory(_ directory: String) throws(StoreError) {
         let handle = try POSIXFile.open(directory, flags: O_RDONLY | O_DIRECTORY)
         try handle.sync()
     }
 
     /// Names in `directory`, sorted, without `.` and `..`; empty when the directory does not exist.
-    static func list(_ directory: String) throws(StoreError) -> [String] {
+    public static func list(_ directory: String) throws(StoreError) -> [String] {
         guard let stream = opendir(directory) else {
             if errno == ENOENT { return [] }
             throw .io(path: directory, operation: "list", errno: errno)
@@ -161,7 +166,7 @@ enum FileSystem {
     }
 
     /// Writes `bytes` to `path` atomically: a temporary file in `scratch`, fsync, rename, fsync of the directory.
-    static func writeAtomically(_ bytes: [UInt8], to path: String, scratch: String) throws(StoreError) {
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, scratch: String) throws(StoreError) {
         let temporary = "\(scratch)/\(randomName()).tmp"
         do {
             let file = try POSIXFile.open(temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
@@ -175,12 +180,12 @@ enum FileSystem {
         }
     }
 
-    static func parent(of path: String) -> String {
+    public static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
-    static func randomName() -> String {
+    public static func randomName() -> String {
         var generator = SystemRandomNumberGenerator()
         return String(generator.next() as UInt64, radix: 16) + String(generator.next() as UInt64, radix: 16)
     }

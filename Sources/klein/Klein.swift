@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Klein: ParsableCommand {
+struct Klein: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "klein",
         abstract: "Content-addressed artifacts: OCI layouts, images and artifacts named by their digest.",
@@ -13,6 +13,6 @@ struct Klein: ParsableCommand {
           klein layout fsck ./images
         """,
         version: KleinVersion.current,
-        subcommands: [LayoutCommand.self, LayerCommand.self, Inspect.self, Import.self, Unpack.self, DigestCommand.self, Version.self]
+        subcommands: [LayoutCommand.self, LayerCommand.self, Inspect.self, Import.self, Unpack.self, DigestCommand.self, Serve.self, RegistryCommand.self, Version.self]
     )
 }

@@ -1,4 +1,4 @@
-import CSystem
+import CXattr
 import Foundation
 import Testing
 @testable import KleinArchive
@@ -7,7 +7,7 @@ import Testing
 import Glibc
 #endif
 
-/// `getxattr`/`setxattr` through the CSystem module.
+/// `getxattr`/`setxattr` through the CXattr module.
 enum TarXattr {
     static func get(_ path: String, _ name: String) -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: 4096)

@@ -1,4 +1,4 @@
-import CSystem
+import CXattr
 #if canImport(Glibc)
 import Glibc
 #endif

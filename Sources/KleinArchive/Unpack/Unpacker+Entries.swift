@@ -1,4 +1,4 @@
-import CSystem
+import CXattr
 import KleinOCI
 #if canImport(Glibc)
 import Glibc

@@ -1,0 +1,86 @@
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP request: its head, decoded query, the authenticated user once known, and a body to stream.
+struct RegistryRequest {
+    let method: HTTPMethod
+    /// The path without the query, percent-decoded.
+    let path: String
+    let query: [(name: String, value: String)]
+    let headers: HTTPHeaders
+    /// The peer's address, for logs.
+    let remote: String
+
+    init(head: HTTPRequestHead, remote: String) {
+        method = head.method
+        headers = head.headers
+        self.remote = remote
+        let uri = head.uri
+        if let mark = uri.firstIndex(of: "?") {
+            path = FormDecoding.percentDecode(uri[..<mark], plusIsSpace: false)
+            query = FormDecoding.pairs(uri[uri.index(after: mark)...], plusIsSpace: false)
+        } else {
+            path = FormDecoding.percentDecode(uri[...], plusIsSpace: false)
+            query = []
+        }
+    }
+
+    /// The first value of a query parameter.
+    func query(_ name: String) -> String? {
+        query.first { $0.name == name }?.value
+    }
+
+    /// Every value of a repeated query parameter, in order.
+    func queryValues(_ name: String) -> [String] {
+        query.filter { $0.name == name }.map(\.value)
+    }
+
+    func header(_ name: String) -> String? {
+        headers.first(name: name)
+    }
+
+    var isHead: Bool { method == .HEAD }
+}
+
+/// `application/x-www-form-urlencoded` and URI query decoding (RFC 3986 percent-encoding).
+enum FormDecoding {
+    /// Splits `a=1&b=2` into decoded pairs; a pair without `=` has an empty value.
+    static func pairs(_ text: Substring, plusIsSpace: Bool) -> [(name: String, value: String)] {
+        text.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            if let equals = pair.firstIndex(of: "=") {
+                return (percentDecode(pair[..<equals], plusIsSpace: plusIsSpace),
+                        percentDecode(pair[pair.index(after: equals)...], plusIsSpace: plusIsSpace))
+            }
+            return (percentDecode(pair, plusIsSpace: plusIsSpace), "")
+        }
+    }
+
+    /// Decodes `%XX` escapes; malformed escapes are kept literally. `+` becomes a space only in forms.
+    static func percentDecode(_ text: Substring, plusIsSpace: Bool) -> String {
+        guard text.contains("%") || (plusIsSpace && text.contains("+")) else { return String(text) }
+        var bytes: [UInt8] = []
+        let utf8 = Array(text.utf8)
+        var index = 0
+        while index < utf8.count {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "%"), index + 2 < utf8.count,
+               let high = hexValue(utf8[index + 1]), let low = hexValue(utf8[index + 2]) {
+                bytes.append(high << 4 | low)
+                index += 3
+            } else {
+                bytes.append(plusIsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+                index += 1
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

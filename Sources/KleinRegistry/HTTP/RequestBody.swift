@@ -1,0 +1,76 @@
+import NIOCore
+import NIOHTTP1
+
+/// The parts of the HTTP requests on one connection, read in order with backpressure.
+/// The connection loop reads heads; a handler reads the body of its request through `RequestBody`.
+final class InboundParts {
+    private var iterator: NIOAsyncChannelInboundStream<HTTPServerRequestPart>.AsyncIterator
+
+    init(_ stream: NIOAsyncChannelInboundStream<HTTPServerRequestPart>) {
+        iterator = stream.makeAsyncIterator()
+    }
+
+    func next() async throws -> HTTPServerRequestPart? {
+        try await iterator.next()
+    }
+}
+
+/// The body of one request, streamed: never held whole in memory unless a handler asks for a bounded `collect`.
+final class RequestBody {
+    private let parts: InboundParts
+    private(set) var isFinished = false
+    /// Body bytes read so far.
+    private(set) var bytesRead: Int64 = 0
+
+    init(parts: InboundParts) {
+        self.parts = parts
+    }
+
+    /// The next chunk, or `nil` at the end of the body.
+    func next() async throws -> ByteBuffer? {
+        while !isFinished {
+            switch try await parts.next() {
+            case let .body(buffer)?:
+                bytesRead += Int64(buffer.readableBytes)
+                return buffer
+            case .end?:
+                isFinished = true
+            case .head?:
+                throw RequestBodyError.unexpectedHead
+            case nil:
+                isFinished = true
+                throw RequestBodyError.connectionClosed
+            }
+        }
+        return nil
+    }
+
+    /// Reads the whole body into memory, refusing more than `limit` bytes.
+    func collect(upTo limit: Int) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        while let buffer = try await next() {
+            guard bytes.count + buffer.readableBytes <= limit else { throw RequestBodyError.tooLarge(limit: limit) }
+            bytes.append(contentsOf: buffer.readableBytesView)
+        }
+        return bytes
+    }
+
+    /// Reads and discards what is left of the body, up to `limit` bytes; returns whether the body ended.
+    func drain(upTo limit: Int64) async -> Bool {
+        let start = bytesRead
+        do {
+            while try await next() != nil {
+                if bytesRead - start > limit { return false }
+            }
+            return true
+        } catch {
+            return false
+        }
+    }
+}
+
+enum RequestBodyError: Error {
+    case unexpectedHead
+    case connectionClosed
+    case tooLarge(limit: Int)
+}

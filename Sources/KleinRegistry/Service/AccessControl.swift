@@ -1,0 +1,105 @@
+import NIOHTTP1
+
+/// Maps each request to the access scopes its endpoint needs and asks `RegistryAuth` for a decision;
+/// serves the token endpoint.
+struct AccessControl: Sendable {
+    enum Outcome {
+        case allowed(user: String?)
+        case refused(RegistryResponse)
+    }
+
+    let auth: RegistryAuth
+    private let configuredRealm: String?
+    private let scheme: String
+
+    init(configuration: RegistryConfiguration) throws {
+        let mode: AuthMode
+        switch configuration.authMode {
+        case .none:
+            mode = .anonymous
+        case .basic:
+            mode = .basic(try Htpasswd(contentsOf: configuration.htpasswdFile ?? ""))
+        case .token:
+            let keyFile = "\(configuration.dataDirectory)/token-key.pem"
+            mode = .token(try Htpasswd(contentsOf: configuration.htpasswdFile ?? ""),
+                          try TokenAuthority(keyFile: keyFile, issuer: configuration.tokenService))
+        }
+        let policy: AccessPolicy
+        if let file = configuration.policyFile {
+            policy = try AccessPolicy(contentsOf: file)
+        } else {
+            policy = configuration.authMode == .none ? .anonymousFullAccess : .authenticatedFullAccess
+        }
+        auth = RegistryAuth(mode: mode, policy: policy, service: configuration.tokenService)
+        configuredRealm = configuration.tokenRealm
+        scheme = configuration.tlsCertificate == nil ? "http" : "https"
+    }
+
+    /// Decides a request; operational endpoints (`/healthz`, `/metrics`, `/token`) are open.
+    func check(_ request: RegistryRequest, route: Route) -> Outcome {
+        guard let required = Self.scopes(for: route, method: request.method) else { return .allowed(user: nil) }
+        switch auth.authorize(authorization: request.header("Authorization"), required: required, tokenRealm: realm(for: request)) {
+        case let .allowed(user):
+            return .allowed(user: user)
+        case let .unauthorized(challenge):
+            let error = RegistryError(.unauthorized, status: 401, "authentication required",
+                                      detail: required.isEmpty ? [:] : ["scope": required.map(\.description).joined(separator: " ")])
+            return .refused(RegistryResponse(error: error, headers: ["WWW-Authenticate": challenge]))
+        case .denied:
+            let error = RegistryError(.denied, status: 403,
+                                      "access to \(required.map(\.description).joined(separator: " ")) is not granted to this user")
+            return .refused(RegistryResponse(error: error))
+        }
+    }
+
+    /// Whether the request's credentials may read `repository` (for cross-repository mounts).
+    func mayPull(_ repository: String, request: RegistryRequest) -> Bool {
+        let decision = auth.authorize(authorization: request.header("Authorization"),
+                                      required: [.repository(repository, "pull")], tokenRealm: realm(for: request))
+        if case .allowed = decision { return true }
+        return false
+    }
+
+    /// `GET`/`POST /token` (Docker token flow; 404 unless token mode is on).
+    func tokenResponse(_ request: RegistryRequest, body: RequestBody) async throws -> RegistryResponse {
+        var form: [(String, String)] = []
+        if request.method == .POST {
+            let bytes = try await body.collect(upTo: 64 << 10)
+            form = FormDecoding.pairs(Substring(decoding: bytes, as: UTF8.self), plusIsSpace: true).map { ($0.name, $0.value) }
+        }
+        let answer = auth.tokenResponse(method: request.method.rawValue, query: request.query.map { ($0.name, $0.value) },
+                                        form: form, authorization: request.header("Authorization"))
+        var headers = HTTPHeaders()
+        for (name, value) in answer.headers { headers.add(name: name, value: value) }
+        headers.replaceOrAdd(name: "Cache-Control", value: "no-store")
+        return RegistryResponse(HTTPResponseStatus(statusCode: answer.status), headers: headers, body: .bytes(answer.body))
+    }
+
+    /// The token endpoint to advertise: configured, else `/token` on the host the client used.
+    private func realm(for request: RegistryRequest) -> String {
+        if let configuredRealm { return configuredRealm }
+        return "\(scheme)://\(request.header("Host") ?? "127.0.0.1")/token"
+    }
+
+    /// The access an endpoint needs; `nil` for endpoints open to everyone.
+    static func scopes(for route: Route, method: HTTPMethod) -> [AccessScope]? {
+        switch route {
+        case .token, .health, .metrics:
+            return nil
+        case .base:
+            return []
+        case .catalog:
+            return [.catalog]
+        case let .blob(name, _), let .manifest(name, _):
+            switch method {
+            case .DELETE: return [.repository(name, "delete")]
+            case .PUT: return [.repository(name, "push")]
+            default: return [.repository(name, "pull")]
+            }
+        case let .uploads(name), let .upload(name, _):
+            return [.repository(name, "push")]
+        case let .tags(name), let .referrers(name, _):
+            return [.repository(name, "pull")]
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import KleinOCI
+import Logging
+
+/// A swift-log handler writing one JSON object per line to standard error: `time`, `level`,
+/// `label`, `message` and every metadata key, for log shippers.
+public struct JSONLogHandler: LogHandler {
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+    private let label: String
+
+    public init(label: String) {
+        self.label = label
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
+                    source: String, file: String, function: String, line: UInt) {
+        var fields: [String: JSONValue] = [
+            "time": .string(ISO8601DateFormatter().string(from: Date())),
+            "level": .string(level.rawValue),
+            "label": .string(label),
+            "message": .string(message.description),
+        ]
+        for (key, value) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) {
+            fields[key] = .string(value.description)
+        }
+        var bytes = JSONValue.object(fields).canonicalBytes
+        bytes.append(0x0A)
+        FileHandle.standardError.write(Data(bytes))
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import KleinOCI
+import NIOHTTP1
+
+extension RegistryService {
+    /// end-2: `GET`/`HEAD /v2/<name>/blobs/<digest>`, with single `Range` requests answered 206.
+    func getBlob(_ text: String, in name: String, request: RegistryRequest) async throws -> RegistryResponse {
+        let digest = try Self.digest(text)
+        guard let size = try await metadata.blobSize(digest, in: name) else { throw RegistryError.blobUnknown(text, in: name) }
+        var headers: HTTPHeaders = [
+            "Content-Type": "application/octet-stream",
+            "Docker-Content-Digest": digest.description,
+            "Accept-Ranges": "bytes",
+            "ETag": "\"\(digest)\"",
+            "Cache-Control": "max-age=31536000",
+        ]
+        let path = pool.path(for: digest)
+        guard let rangeHeader = request.header("Range") else {
+            return RegistryResponse(.ok, headers: headers, body: .file(path: path, offset: 0, length: size))
+        }
+        switch ByteRange.parse(rangeHeader, size: size) {
+        case .whole:
+            return RegistryResponse(.ok, headers: headers, body: .file(path: path, offset: 0, length: size))
+        case let .range(first, last):
+            headers.replaceOrAdd(name: "Content-Range", value: "bytes \(first)-\(last)/\(size)")
+            return RegistryResponse(.partialContent, headers: headers, body: .file(path: path, offset: first, length: last - first + 1))
+        case .unsatisfiable:
+            return RegistryResponse(.rangeNotSatisfiable, headers: ["Content-Range": "bytes */\(size)"])
+        }
+    }
+
+    /// end-10: `DELETE /v2/<name>/blobs/<digest>` unlinks the blob from the repository; the pool
+    /// keeps the bytes until garbage collection finds nothing referring to them.
+    func deleteBlob(_ text: String, in name: String) async throws -> RegistryResponse {
+        try requireDeletes()
+        let digest = try Self.digest(text)
+        guard try await metadata.unlinkBlob(digest, from: name) else { throw RegistryError.blobUnknown(text, in: name) }
+        return RegistryResponse(.accepted, headers: ["Docker-Content-Digest": digest.description])
+    }
+}
+
+/// An HTTP `Range` request header for one byte range (RFC 9110 §14.1.2).
+enum ByteRange: Equatable {
+    /// No usable range: send the whole entity (unknown units, several ranges, syntax errors).
+    case whole
+    /// Inclusive byte positions.
+    case range(first: Int64, last: Int64)
+    case unsatisfiable
+
+    static func parse(_ header: String, size: Int64) -> ByteRange {
+        let trimmed = header.trimmingCharacters(in: .whitespaces)
+        guard trimmed.lowercased().hasPrefix("bytes=") else { return .whole }
+        let spec = trimmed.dropFirst(6)
+        guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return .whole }
+        let start = spec[..<dash].trimmingCharacters(in: .whitespaces)
+        let end = spec[spec.index(after: dash)...].trimmingCharacters(in: .whitespaces)
+        if start.isEmpty {
+            guard let suffix = Int64(end), suffix >= 0 else { return .whole }
+            guard suffix > 0, size > 0 else { return .unsatisfiable }
+            return .range(first: max(0, size - suffix), last: size - 1)
+        }
+        guard let first = Int64(start), first >= 0 else { return .whole }
+        let last: Int64
+        if end.isEmpty {
+            last = size - 1
+        } else {
+            guard let value = Int64(end), value >= first else { return .whole }
+            last = min(value, size - 1)
+        }
+        guard first < size else { return .unsatisfiable }
+        return .range(first: first, last: last)
+    }
+}

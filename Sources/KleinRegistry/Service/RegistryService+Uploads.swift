@@ -1,0 +1,183 @@
+import KleinOCI
+import KleinStore
+import NIOCore
+import NIOHTTP1
+
+extension RegistryService {
+    /// end-4a, end-4b, end-11: `POST /v2/<name>/blobs/uploads/` starts a session, uploads a whole blob
+    /// with `?digest=`, or mounts one with `?mount=&from=` (falling back to a session when the source
+    /// repository does not have the blob or may not be read).
+    func startUpload(in name: String, request: RegistryRequest, body: RequestBody) async throws -> RegistryResponse {
+        if let mount = request.query("mount"), let source = request.query("from") {
+            if let digest = try? Digest(mount), Reference.isValidRepository(source), access.mayPull(source, request: request),
+               let _ = try await metadata.mountBlob(digest, from: source, into: name) {
+                return blobCreated(digest, in: name)
+            }
+        }
+        let id = UploadSessions.newID()
+        try await uploads.create(id: id, repository: name)
+        try await metadata.addUpload(UploadRecord(id: id, repository: name, created: Self.now()))
+        if let digestText = request.query("digest") {
+            return try await withSession(id, in: name) { state in
+                try await receive(body, into: state)
+                return try await complete(state, digestText: digestText, in: name)
+            }
+        }
+        return sessionResponse(.accepted, id: id, in: name, size: 0)
+    }
+
+    /// end-5: `PATCH` appends the body, streamed or as a chunk whose `Content-Range` must start
+    /// where the session ends (416 otherwise).
+    func patchUpload(_ id: String, in name: String, request: RegistryRequest, body: RequestBody) async throws -> RegistryResponse {
+        try await withSession(id, in: name) { state in
+            if let refusal = checkContentRange(request, state: state) { return refusal }
+            try await receive(body, into: state)
+            return sessionResponse(.accepted, id: id, in: name, size: state.size)
+        }
+    }
+
+    /// end-6: `PUT ?digest=` appends an optional last chunk, verifies the whole blob and publishes it.
+    func finishUpload(_ id: String, in name: String, request: RegistryRequest, body: RequestBody) async throws -> RegistryResponse {
+        try await withSession(id, in: name) { state in
+            guard let digestText = request.query("digest") else {
+                throw RegistryError.digestInvalid("", "the digest query parameter is required to finish an upload")
+            }
+            if let refusal = checkContentRange(request, state: state) { return refusal }
+            try await receive(body, into: state)
+            return try await complete(state, digestText: digestText, in: name)
+        }
+    }
+
+    /// end-13: `GET` on a session reports how much has arrived (204).
+    func uploadStatus(_ id: String, in name: String) async throws -> RegistryResponse {
+        try await withSession(id, in: name) { state in
+            sessionResponse(.noContent, id: id, in: name, size: state.size)
+        }
+    }
+
+    /// `DELETE` on a session cancels it and drops its bytes.
+    func cancelUpload(_ id: String, in name: String) async throws -> RegistryResponse {
+        guard UploadSessions.isValidID(id), let record = try await metadata.upload(id: id), record.repository == name else {
+            throw RegistryError.uploadUnknown(id)
+        }
+        try await metadata.removeUpload(id: id)
+        await uploads.discard(id: id)
+        return RegistryResponse(.noContent)
+    }
+
+    // MARK: Helpers
+
+    /// Runs `body` with exclusive use of a session of repository `name`. A session is forgotten when the
+    /// request finishes it or fails with a client error other than 416, as distribution-spec prescribes.
+    private func withSession(_ id: String, in name: String,
+                             _ body: (UploadState) async throws -> RegistryResponse) async throws -> RegistryResponse {
+        guard UploadSessions.isValidID(id), let record = try await metadata.upload(id: id), record.repository == name else {
+            throw RegistryError.uploadUnknown(id)
+        }
+        let state: UploadState
+        do {
+            guard let acquired = try await uploads.acquire(id: id, repository: name) else {
+                try await metadata.removeUpload(id: id)
+                throw RegistryError.uploadUnknown(id)
+            }
+            state = acquired
+        } catch UploadSessions.Failure.busy {
+            var response = RegistryResponse(error: RegistryError(.blobUploadInvalid, status: 416,
+                "upload session \(id) is receiving another request; retry after it finishes"))
+            response.headers.replaceOrAdd(name: "Location", value: Self.sessionLocation(id, in: name))
+            return response
+        } catch let UploadSessions.Failure.io(error) {
+            throw error
+        }
+        do {
+            let response = try await body(state)
+            let finished = response.status == .created
+            await uploads.release(state, keep: !finished)
+            return response
+        } catch let error as RegistryError {
+            let keep = error.status == 416
+            await uploads.release(state, keep: keep)
+            guard keep else {
+                try await metadata.removeUpload(id: id)
+                await uploads.discard(id: id)
+                return RegistryResponse(error: error)
+            }
+            return RegistryResponse(error: error, headers: sessionHeaders(id: id, in: name, size: state.size))
+        } catch {
+            await uploads.release(state, keep: true)
+            throw error
+        }
+    }
+
+    /// A `Content-Range` that does not start where the session ends gets 416 with the session's range.
+    private func checkContentRange(_ request: RegistryRequest, state: UploadState) -> RegistryResponse? {
+        guard let header = request.header("Content-Range") else { return nil }
+        var text = Substring(header.trimmingCharacters(in: .whitespaces))
+        if text.hasPrefix("bytes=") { text = text.dropFirst(6) } else if text.hasPrefix("bytes ") { text = text.dropFirst(6) }
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        let lengthHeader = request.header("Content-Length").flatMap { Int64($0) }
+        if parts.count == 2, let first = Int64(parts[0]), let last = Int64(parts[1].split(separator: "/").first ?? ""),
+           first == state.size, last >= first, lengthHeader == nil || lengthHeader == last - first + 1 {
+            return nil
+        }
+        var response = RegistryResponse(error: RegistryError(.blobUploadInvalid, status: 416,
+            "Content-Range \"\(header)\" does not continue the upload, which holds \(state.size) bytes"))
+        for (field, value) in sessionHeaders(id: state.id, in: state.repository, size: state.size) {
+            response.headers.replaceOrAdd(name: field, value: value)
+        }
+        return response
+    }
+
+    /// Streams a request body into a session.
+    private func receive(_ body: RequestBody, into state: UploadState) async throws {
+        while let buffer = try await body.next() {
+            try buffer.withUnsafeReadableBytes { bytes in
+                try Result { () throws(StoreError) in try state.append(bytes) }.get()
+            }
+        }
+    }
+
+    /// Verifies a session against the client's digest, publishes it into the pool and links it.
+    private func complete(_ state: UploadState, digestText: String, in name: String) async throws -> RegistryResponse {
+        let expected = try Self.digest(digestText)
+        let actual = expected.algorithm == state.hasher.algorithm
+            ? state.hasher.finalize()
+            : try FileHashing.digest(ofFileAt: state.path, algorithm: expected.algorithm).digest
+        guard actual == expected else {
+            throw RegistryError.digestInvalid(digestText, "the uploaded \(state.size) bytes have digest \(actual)")
+        }
+        try state.sync()
+        let pool = pool
+        let path = state.path
+        try await metadata.addBlob(expected, size: state.size, to: name, now: Self.now()) {
+            try pool.adopt(fileAt: path, as: expected)
+        }
+        try await metadata.removeUpload(id: state.id)
+        metrics.uploadCompleted(after: ContinuousClock.now - state.started)
+        return blobCreated(expected, in: name)
+    }
+
+    private func blobCreated(_ digest: Digest, in name: String) -> RegistryResponse {
+        RegistryResponse(.created, headers: [
+            "Location": "/v2/\(name)/blobs/\(digest)",
+            "Docker-Content-Digest": digest.description,
+        ])
+    }
+
+    private func sessionResponse(_ status: HTTPResponseStatus, id: String, in name: String, size: Int64) -> RegistryResponse {
+        RegistryResponse(status, headers: sessionHeaders(id: id, in: name, size: size))
+    }
+
+    private func sessionHeaders(id: String, in name: String, size: Int64) -> HTTPHeaders {
+        [
+            "Location": Self.sessionLocation(id, in: name),
+            "Range": "0-\(max(0, size - 1))",
+            "Docker-Upload-UUID": id,
+            "Blob-Upload-Session-ID": id,
+        ]
+    }
+
+    static func sessionLocation(_ id: String, in name: String) -> String {
+        "/v2/\(name)/blobs/uploads/\(id)"
+    }
+}
