@@ -24,7 +24,7 @@ public struct Htpasswd: Sendable {
     /// Parses htpasswd text; `source` names it in errors (usually its path).
     public init(contents: String, source: String) throws(AuthError) {
         var hashes: [String: BcryptHash] = [:]
-        for (index, rawLine) in contents.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in contents.split(omittingEmptySubsequences: false, whereSeparator: Self.isLineBreak).enumerated() {
             let lineNumber = index + 1
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -55,6 +55,12 @@ public struct Htpasswd: Sendable {
         let dummyPassword = String((0..<24).map { _ in Character(Unicode.Scalar(UInt8.random(in: 0x61...0x7A, using: &random))) })
         self.dummyHash = Bcrypt.hash(dummyPassword, cost: UInt8(dummyCost))
         self.cache = VerificationCache()
+    }
+
+    /// `\n`, or `\r\n` (a single `Character` in Swift, so splitting on `\n`
+    /// alone would miss it).
+    private static func isLineBreak(_ character: Character) -> Bool {
+        character == "\n" || character == "\r\n"
     }
 
     /// The users defined in the file, sorted.

@@ -135,38 +135,17 @@ extension RegistryAuth {
 
     /// A distribution-spec error body: `{"errors":[{"code","message"}]}`.
     static func registryError(status: Int, code: String, message: String) -> TokenEndpointResponse {
-        let body = RegistryErrorBody(errors: [.init(code: code, message: message)])
+        let body = TokenRegistryErrorBody(errors: [.init(code: code, message: message)])
         return TokenEndpointResponse(
             status: status, headers: [("Content-Type", "application/json")], body: Array(TokenAuthority.json(body)))
     }
 
     /// An RFC 6749 §5.2 error body with status 400.
     static func oauthError(_ error: String, _ description: String) -> TokenEndpointResponse {
-        let body = OAuthErrorBody(error: error, error_description: description)
+        let body = TokenOAuthErrorBody(error: error, error_description: description)
         return TokenEndpointResponse(
             status: 400,
             headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store"), ("Pragma", "no-cache")],
             body: Array(TokenAuthority.json(body)))
     }
-}
-
-/// Docker registry token spec, "Token Response Fields".
-struct TokenEndpointBody: Codable {
-    var token: String
-    var access_token: String
-    var expires_in: Int
-    var issued_at: String
-}
-
-struct RegistryErrorBody: Codable {
-    struct Entry: Codable {
-        var code: String
-        var message: String
-    }
-    var errors: [Entry]
-}
-
-struct OAuthErrorBody: Codable {
-    var error: String
-    var error_description: String
 }
