@@ -35,9 +35,10 @@ struct Serve: AsyncParsableCommand {
         let lock = try DataDirectoryLock(configuration.dataDirectory)
         let service = try RegistryService(configuration: configuration, metrics: RegistryMetrics(), logger: logger)
         let server = try RegistryServer(service: service, logger: logger)
+        // Armed before the ready line: a SIGTERM sent as soon as it appears must not be lost.
+        let signals = ShutdownSignals { server.shutdown() }
         let (url, serve) = try await server.bind()
         Output.writeRaw(Array("klein registry listening on \(url)\n".utf8))
-        let signals = ShutdownSignals { server.shutdown() }
         let collector = configuration.gcInterval.map { interval in
             Task {
                 while !Task.isCancelled {

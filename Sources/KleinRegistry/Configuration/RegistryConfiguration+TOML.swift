@@ -33,7 +33,7 @@ extension RegistryConfiguration {
         let reader = TOMLSectionReader(root: root, source: source)
         try reader.allowOnly(["server", "storage", "gc", "auth", "tls", "log"], in: nil)
         if let listen = try reader.string("server", "listen") { try setListen(listen) }
-        if let data = try reader.string("server", "data") { dataDirectory = data }
+        if let data = try reader.string("server", "data") { dataDirectory = reader.resolve(data) }
         try reader.allowOnly(["listen", "data"], in: "server")
         if let delete = try reader.bool("storage", "delete") { deleteEnabled = delete }
         if let limit = try reader.integer("storage", "max_manifest_size") { maxManifestSize = limit }

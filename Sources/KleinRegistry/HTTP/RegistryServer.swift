@@ -47,7 +47,13 @@ public final class RegistryServer: Sendable {
                         configuration: .init(backPressureStrategy: .init(lowWatermark: 4, highWatermark: 32)))
                 }
             }
-        listener.withLock { $0 = server.channel }
+        // A shutdown requested while binding closes the listener at once.
+        if listener.withLock({ current in
+            defer { current = server.channel }
+            return tracker.isShuttingDown
+        }) {
+            server.channel.close(promise: nil)
+        }
         let port = server.channel.localAddress?.port ?? configuration.port
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let url = "\(tlsContext == nil ? "http" : "https")://\(host):\(port)"

@@ -47,12 +47,12 @@ final class RequestBody {
 
     /// Reads the whole body into memory, refusing more than `limit` bytes.
     func collect(upTo limit: Int) async throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        while let buffer = try await next() {
-            guard bytes.count + buffer.readableBytes <= limit else { throw RequestBodyError.tooLarge(limit: limit) }
-            bytes.append(contentsOf: buffer.readableBytesView)
+        var collected = ByteBuffer()
+        while var buffer = try await next() {
+            guard collected.readableBytes + buffer.readableBytes <= limit else { throw RequestBodyError.tooLarge(limit: limit) }
+            collected.writeBuffer(&buffer)
         }
-        return bytes
+        return collected.readBytes(length: collected.readableBytes) ?? []
     }
 
     /// Reads and discards what is left of the body, up to `limit` bytes; returns whether the body ended.

@@ -81,9 +81,9 @@ public protocol RegistryMetadata: Sendable {
     func removeUpload(id: String) async throws
     func uploads() async throws -> [UploadRecord]
 
-    /// Pool blobs no manifest references (as itself or a child) that were added before `cutoff`.
+    /// Pool blobs no manifest references (as itself or a child) that were added at or before `cutoff`.
     func unreferencedBlobs(addedBefore cutoff: Int64) async throws -> [Digest]
-    /// Removes a blob's record and links if it is still unreferenced and older than `cutoff`;
+    /// Removes a blob's record and links if it is still unreferenced and was added at or before `cutoff`;
     /// `unlink` deletes its file in the same transaction. Returns whether it was removed.
     func removeBlob(_ digest: Digest, ifUnreferencedBefore cutoff: Int64,
                     unlink: @escaping @Sendable () throws -> Void) async throws -> Bool

@@ -256,7 +256,7 @@ public final class SQLiteMetadata: RegistryMetadata {
 
     public func unreferencedBlobs(addedBefore cutoff: Int64) async throws -> [Digest] {
         try await database.read { db in
-            try String.fetchAll(db, sql: "SELECT digest FROM blobs b WHERE added_at < ? AND \(Self.unreferenced) ORDER BY digest",
+            try String.fetchAll(db, sql: "SELECT digest FROM blobs b WHERE added_at <= ? AND \(Self.unreferenced) ORDER BY digest",
                                 arguments: [cutoff]).compactMap { try? Digest($0) }
         }
     }
@@ -265,7 +265,7 @@ public final class SQLiteMetadata: RegistryMetadata {
                            unlink: @escaping @Sendable () throws -> Void) async throws -> Bool {
         try await database.write { db in
             let arguments: StatementArguments = [digest.description]
-            try db.execute(sql: "DELETE FROM blobs AS b WHERE digest = ? AND added_at < ? AND \(Self.unreferenced)",
+            try db.execute(sql: "DELETE FROM blobs AS b WHERE digest = ? AND added_at <= ? AND \(Self.unreferenced)",
                            arguments: arguments + [cutoff])
             guard db.changesCount > 0 else { return false }
             try db.execute(sql: "DELETE FROM repository_blobs WHERE digest = ?", arguments: arguments)

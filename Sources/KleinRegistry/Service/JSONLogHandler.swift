@@ -18,15 +18,14 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-                    source: String, file: String, function: String, line: UInt) {
+    public func log(event: LogEvent) {
         var fields: [String: JSONValue] = [
             "time": .string(ISO8601DateFormatter().string(from: Date())),
-            "level": .string(level.rawValue),
+            "level": .string(event.level.rawValue),
             "label": .string(label),
-            "message": .string(message.description),
+            "message": .string(event.message.description),
         ]
-        for (key, value) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) {
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
             fields[key] = .string(value.description)
         }
         var bytes = JSONValue.object(fields).canonicalBytes

@@ -6,23 +6,28 @@ import Testing
 final class KleinServe {
     /// `127.0.0.1:PORT`, from the ready line `klein registry listening on http://127.0.0.1:PORT`.
     let host: String
+    /// The data directory.
+    let data: String
     private let process = Process()
     private let stderrPath: String
 
-    init(scratch: Scratch, timeout: TimeInterval = 30) throws {
-        let data = "\(scratch.path)/registry-data"
-        let stdoutPath = "\(scratch.path)/serve.out"
-        stderrPath = "\(scratch.path)/serve.err"
+    /// Starts on `data` (default `<scratch>/registry-data`) with extra `arguments` for `klein serve`.
+    init(scratch: Scratch, data: String? = nil, arguments: [String] = [], scheme: String = "http", timeout: TimeInterval = 30) throws {
+        let data = data ?? "\(scratch.path)/registry-data"
+        self.data = data
+        let instance = UUID().uuidString
+        let stdoutPath = "\(scratch.path)/serve-\(instance).out"
+        stderrPath = "\(scratch.path)/serve-\(instance).err"
         _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Tools.klein)
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", data]
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", data] + arguments
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         process.standardInput = FileHandle.nullDevice
         try process.run()
 
-        let prefix = "klein registry listening on http://"
+        let prefix = "klein registry listening on \(scheme)://"
         let deadline = Date().addingTimeInterval(timeout)
         var ready: String?
         while ready == nil && Date() < deadline && process.isRunning {
@@ -54,6 +59,13 @@ final class KleinServe {
         process.waitUntilExit()
         #expect(process.terminationReason == .exit, "klein serve died of signal \(process.terminationStatus) instead of shutting down on SIGTERM",
                 sourceLocation: sourceLocation)
+    }
+
+    /// Kills the server with SIGKILL, as a crash would, and waits for it.
+    func crash() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 
     /// What the server wrote to standard error so far, for failure messages.

@@ -1,4 +1,5 @@
 import Foundation
+import KleinOCI
 
 /// Bytes with their digest and media type: a blob, or a manifest as pushed (exact bytes).
 struct TestBlob: Sendable {
@@ -8,7 +9,7 @@ struct TestBlob: Sendable {
 
     init(_ data: Data, mediaType: String) {
         self.data = data
-        self.digest = TestSHA256.digest(data)
+        self.digest = Digest.of(data).description
         self.mediaType = mediaType
     }
 

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+/// What an operator touches: health, metrics, TLS, the configuration file and its errors.
+@Suite struct RegistryOperationsTests {
+    @Test func healthAndPrometheusMetrics() throws {
+        let scratch = try Scratch()
+        let server = try KleinServe(scratch: scratch)
+        defer { server.stop() }
+        let client = RegistryHTTPClient(host: server.host)
+        try client.pushBlob(Array("metrics".utf8), to: "ops/metrics")
+        #expect(try Tools.peer("curl", "-sf", "http://\(server.host)/healthz") == "ok\n")
+        #expect(try client.status("GET", "/v2/ops/metrics/blobs/sha256:\(String(repeating: "0", count: 64))") == 404)
+        let metrics = try Tools.peer("curl", "-sf", "http://\(server.host)/metrics")
+        #expect(metrics.contains(#"klein_registry_requests_total{route="uploads",method="POST",status="201"} 1"#), "\(metrics)")
+        #expect(metrics.contains(#"klein_registry_requests_total{route="blob",method="GET",status="404"} 1"#))
+        #expect(metrics.contains("klein_registry_received_bytes_total 7"))
+        #expect(metrics.contains("klein_registry_upload_duration_seconds_count 1"))
+    }
+
+    @Test func servesTLSWithAGivenCertificate() throws {
+        let scratch = try Scratch()
+        try Tools.peer("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                       "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                       "-keyout", "\(scratch.path)/key.pem", "-out", "\(scratch.path)/cert.pem")
+        let server = try KleinServe(scratch: scratch, arguments: ["--tls-cert", "\(scratch.path)/cert.pem", "--tls-key", "\(scratch.path)/key.pem"],
+                                    scheme: "https")
+        defer { server.stop() }
+        #expect(try Tools.peer("curl", "-sf", "--cacert", "\(scratch.path)/cert.pem", "https://\(server.host)/v2/") == "{}")
+        // skopeo verifies the certificate from a certs directory, then pushes and pulls over TLS.
+        try FileManager.default.createDirectory(atPath: "\(scratch.path)/certs", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "\(scratch.path)/cert.pem", toPath: "\(scratch.path)/certs/ca.crt")
+        let layout = "\(scratch.path)/layout"
+        try Tools.klein("layout", "init", layout)
+        let digest = try ImageFixture.build(in: scratch, layout: layout, ref: "v1")
+        try Tools.peer("skopeo", "copy", "--dest-cert-dir", "\(scratch.path)/certs", "oci:\(layout):v1", "docker://\(server.host)/tls/image:v1")
+        try Tools.peer("skopeo", "copy", "--src-cert-dir", "\(scratch.path)/certs", "docker://\(server.host)/tls/image:v1", "oci:\(scratch.path)/back:v1")
+        #expect(try RegistryFixtures.manifestDigest(layout: "\(scratch.path)/back", ref: "v1") == digest)
+    }
+
+    @Test func configurationFileSetsTheServerUp() throws {
+        let scratch = try Scratch()
+        let config = try scratch.write("registry.toml", """
+            [server]
+            listen = "127.0.0.1:0"
+            data = "data"
+
+            [storage]
+            delete = false
+            """)
+        let server = try KleinServe(scratch: scratch, data: "\(scratch.path)/data", arguments: ["--config", config])
+        defer { server.stop() }
+        let digest = try RegistryHTTPClient(host: server.host).pushBlob(Array("config".utf8), to: "ops/config")
+        #expect(try RegistryHTTPClient(host: server.host).status("DELETE", "/v2/ops/config/blobs/\(digest)") == 405)
+    }
+
+    @Test(arguments: [
+        ("[storage]\ndelte = true\n", "storage.delte"),
+        ("[server]\nlisten = 5000\n", "server.listen"),
+        ("[storage]\nmax_manifest_size = 1024\n", "max_manifest_size"),
+        ("[auth]\nmode = \"token\"\n", "auth.htpasswd"),
+        ("[gc]\ngrace = \"soon\"\n", "gc.grace"),
+        ("[server\n", "registry.toml:1"),
+    ])
+    func badConfigurationIsRefusedByName(toml: String, named: String) throws {
+        let scratch = try Scratch()
+        let config = try scratch.write("registry.toml", toml)
+        let result = try Tools.run("klein", ["serve", "--config", config, "--data", "\(scratch.path)/data"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(named), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+}
