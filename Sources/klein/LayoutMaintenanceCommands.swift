@@ -1,4 +1,5 @@
 import ArgumentParser
+import KleinRegistry
 import KleinOCI
 import KleinStore
 
@@ -16,7 +17,7 @@ struct LayoutGC: ParsableCommand {
 
     @Argument(help: "Directory of the layout.") var path: String
     @Option(help: "Spare unreferenced blobs modified within this long (e.g. 30s, 10m, 1h), for writers other than Klein.")
-    var grace: GraceDuration = GraceDuration(seconds: 0)
+    var grace: DurationArgument = DurationArgument(seconds: 0)
     @Flag(help: "Report what would be removed without removing it.") var dryRun = false
     @Flag(help: "Print JSON.") var json = false
 
@@ -71,20 +72,13 @@ struct LayoutFsck: ParsableCommand {
 }
 
 /// A duration such as `90`, `30s`, `10m`, `2h` or `1d`.
-struct GraceDuration: ExpressibleByArgument {
+struct DurationArgument: ExpressibleByArgument {
     let seconds: Int64
 
     init(seconds: Int64) { self.seconds = seconds }
 
     init?(argument: String) {
-        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
-        var text = Substring(argument)
-        var multiplier: Int64 = 1
-        if let last = text.last, let unit = units[last] {
-            multiplier = unit
-            text = text.dropLast()
-        }
-        guard let value = Int64(text), value >= 0, value <= Int64.max / multiplier else { return nil }
-        seconds = value * multiplier
+        guard let seconds = DurationText.seconds(argument) else { return nil }
+        self.seconds = seconds
     }
 }

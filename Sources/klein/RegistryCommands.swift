@@ -28,18 +28,14 @@ struct RegistryGC: AsyncParsableCommand {
 
     @Option(help: "Data directory (default ./klein-data).") var data: String?
     @Option(help: "TOML configuration file to take the data directory and gc settings from.") var config: String?
-    @Option(help: "Keep blobs younger than this, e.g. 1h (default from the configuration, 1h).") var grace: String?
+    @Option(help: "Keep blobs younger than this, e.g. 1h (default from the configuration, 1h).") var grace: DurationArgument?
+    @Option(help: "Remove upload sessions idle this long, e.g. 24h (default from the configuration, 24h).") var uploadExpiry: DurationArgument?
     @Flag(help: "Report what would be removed without removing it.") var dryRun = false
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let service = try RegistryMaintenance.open(data: data, config: config)
-        var graceSeconds: Int64?
-        if let grace {
-            guard let seconds = DurationText.seconds(grace) else { throw CLIError("--grace \"\(grace)\" is not a duration like 30s, 5m, 1h") }
-            graceSeconds = seconds
-        }
-        let report = try await service.collectGarbage(grace: graceSeconds, dryRun: dryRun)
+        let service = try RegistryMaintenance.open(data: data, config: config, uploadExpiry: uploadExpiry?.seconds)
+        let report = try await service.collectGarbage(grace: grace?.seconds, dryRun: dryRun)
         if json {
             Output.printJSON(.object([
                 "removed": .array(report.removed.map { .string($0.description) }),
@@ -87,7 +83,7 @@ struct RegistryFsck: AsyncParsableCommand {
 
 enum RegistryMaintenance {
     /// Opens a data directory for maintenance; authentication settings are not needed for it.
-    static func open(data: String?, config: String?) throws -> RegistryService {
+    static func open(data: String?, config: String?, uploadExpiry: Int64? = nil) throws -> RegistryService {
         var configuration = RegistryConfiguration()
         do {
             if let config { try configuration.load(tomlFile: config) }
@@ -95,6 +91,10 @@ enum RegistryMaintenance {
             throw CLIError(error.description)
         }
         if let data { configuration.dataDirectory = data }
+        if let uploadExpiry {
+            guard uploadExpiry > 0 else { throw CLIError("--upload-expiry must be positive") }
+            configuration.uploadExpiry = uploadExpiry
+        }
         configuration.authMode = .none
         guard FileSystem.isDirectory(configuration.dataDirectory) else {
             throw CLIError("\(configuration.dataDirectory) is not a registry data directory")

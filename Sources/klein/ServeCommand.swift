@@ -68,9 +68,9 @@ struct RegistrySettings: ParsableArguments {
     @Option(help: "The token endpoint URL to advertise (token mode; default /token on this server).") var tokenRealm: String?
     @Option(help: "TLS certificate chain (PEM).") var tlsCert: String?
     @Option(help: "TLS private key (PEM).") var tlsKey: String?
-    @Option(help: "Run garbage collection this often, e.g. 1h (default: never; see klein registry gc).") var gcInterval: String?
-    @Option(help: "Never collect blobs younger than this, e.g. 1h (default 1h).") var gcGrace: String?
-    @Option(help: "Remove upload sessions idle this long, e.g. 24h (default 24h).") var uploadExpiry: String?
+    @Option(help: "Run garbage collection this often, e.g. 1h (default: never; see klein registry gc).") var gcInterval: DurationArgument?
+    @Option(help: "Never collect blobs younger than this, e.g. 1h (default 1h).") var gcGrace: DurationArgument?
+    @Option(help: "Remove upload sessions idle this long, e.g. 24h (default 24h).") var uploadExpiry: DurationArgument?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
     @Option(help: "Log format: text or json.") var logFormat: String?
 
@@ -94,9 +94,9 @@ struct RegistrySettings: ParsableArguments {
             if let tokenRealm { configuration.tokenRealm = tokenRealm }
             if let tlsCert { configuration.tlsCertificate = tlsCert }
             if let tlsKey { configuration.tlsKey = tlsKey }
-            if let gcInterval { configuration.gcInterval = try Self.duration(gcInterval, flag: "--gc-interval") }
-            if let gcGrace { configuration.gcGrace = try Self.duration(gcGrace, flag: "--gc-grace") }
-            if let uploadExpiry { configuration.uploadExpiry = try Self.duration(uploadExpiry, flag: "--upload-expiry") }
+            if let gcInterval { configuration.gcInterval = gcInterval.seconds }
+            if let gcGrace { configuration.gcGrace = gcGrace.seconds }
+            if let uploadExpiry { configuration.uploadExpiry = uploadExpiry.seconds }
             if let logLevel {
                 guard Logger.Level(rawValue: logLevel) != nil else {
                     throw ConfigurationError.invalid(key: "--log-level", reason: "\"\(logLevel)\" is not a log level")
@@ -114,13 +114,6 @@ struct RegistrySettings: ParsableArguments {
             throw CLIError(error.description)
         }
         return configuration
-    }
-
-    private static func duration(_ text: String, flag: String) throws(ConfigurationError) -> Int64 {
-        guard let seconds = DurationText.seconds(text) else {
-            throw .invalid(key: flag, reason: "\"\(text)\" is not a duration like 30s, 5m, 24h or 7d")
-        }
-        return seconds
     }
 }
 
