@@ -6,14 +6,6 @@ import Testing
 @Suite struct ConformanceChunkedTests {
     private static let octets = ["Content-Type": "application/octet-stream"]
 
-    private static func patch(
-        _ registry: RegistryUnderTest, _ location: String, _ chunk: Data, range: String,
-        sourceLocation: SourceLocation = #_sourceLocation
-    ) async throws -> RegistryHTTP.Response {
-        try await registry.http.send(
-            "PATCH", location, headers: octets.merging(["Content-Range": range]) { $1 }, body: chunk, sourceLocation: sourceLocation)
-    }
-
     @Test("chunks with Content-Range: 202 with Location and Range 0-<end>; GET status 204; PUT closes", arguments: RegistryKind.allCases)
     func chunkedUpload(kind: RegistryKind) async throws {
         try await RegistryUnderTest.with(kind) { registry in
@@ -21,12 +13,12 @@ import Testing
             let blob = TestContent.randomLayer(size: 3000)
             var location = try await registry.http.startUpload(repository)
 
-            let first = try await Self.patch(registry, location, blob.data.subdata(in: 0..<1000), range: "0-999")
+            let first = try await registry.http.patchChunk(location, blob.data.subdata(in: 0..<1000), range: "0-999")
             first.expectStatus(202)
             #expect(first.header("Range") == "0-999", "\(first)")
             location = try first.location()
 
-            let second = try await Self.patch(registry, location, blob.data.subdata(in: 1000..<2500), range: "1000-2499")
+            let second = try await registry.http.patchChunk(location, blob.data.subdata(in: 1000..<2500), range: "1000-2499")
             second.expectStatus(202)
             #expect(second.header("Range") == "0-2499", "\(second)")
             location = try second.location()
@@ -54,23 +46,23 @@ import Testing
             let repository = TestContent.repository()
             let blob = TestContent.randomLayer(size: 3000)
             let start = try await registry.http.startUpload(repository)
-            let notAtZero = try await Self.patch(registry, start, blob.data.subdata(in: 500..<1000), range: "500-999")
+            let notAtZero = try await registry.http.patchChunk(start, blob.data.subdata(in: 500..<1000), range: "500-999")
             #expect(notAtZero.status == 416, "first chunk must begin at 0: \(notAtZero)")
 
-            let first = try await Self.patch(registry, start, blob.data.subdata(in: 0..<1000), range: "0-999")
+            let first = try await registry.http.patchChunk(start, blob.data.subdata(in: 0..<1000), range: "0-999")
             first.expectStatus(202)
             let location = try first.location()
 
-            let gap = try await Self.patch(registry, location, blob.data.subdata(in: 2000..<3000), range: "2000-2999")
+            let gap = try await registry.http.patchChunk(location, blob.data.subdata(in: 2000..<3000), range: "2000-2999")
             gap.expectStatus(416)
-            let overlap = try await Self.patch(registry, location, blob.data.subdata(in: 500..<1500), range: "500-1499")
+            let overlap = try await registry.http.patchChunk(location, blob.data.subdata(in: 500..<1500), range: "500-1499")
             overlap.expectStatus(416)
 
             let status = try await registry.http.get(location)
             status.expectStatus(204)
             #expect(status.header("Range") == "0-999", "\(status)")
 
-            let rest = try await Self.patch(registry, try status.location(), blob.data.subdata(in: 1000..<3000), range: "1000-2999")
+            let rest = try await registry.http.patchChunk(try status.location(), blob.data.subdata(in: 1000..<3000), range: "1000-2999")
             rest.expectStatus(202)
             let put = try await registry.http.send("PUT", LocationQuery.appending(try rest.location(), [("digest", blob.digest)]))
             put.expectStatus(201)
@@ -83,7 +75,7 @@ import Testing
             let repository = TestContent.repository()
             let blob = TestContent.randomLayer(size: 2000), other = TestContent.randomLayer()
             let location = try await registry.http.startUpload(repository)
-            let chunk = try await Self.patch(registry, location, blob.data, range: "0-1999")
+            let chunk = try await registry.http.patchChunk(location, blob.data, range: "0-1999")
             chunk.expectStatus(202)
             let put = try await registry.http.send("PUT", LocationQuery.appending(try chunk.location(), [("digest", other.digest)]))
             put.expectError(status: 400, code: "DIGEST_INVALID")
@@ -97,13 +89,13 @@ import Testing
             let repository = TestContent.repository()
             let blob = TestContent.randomLayer(size: 1000)
             let start = try await registry.http.startUpload(repository)
-            let chunk = try await Self.patch(registry, start, blob.data, range: "0-999")
+            let chunk = try await registry.http.patchChunk(start, blob.data, range: "0-999")
             chunk.expectStatus(202)
             let location = try chunk.location()
 
             try await registry.http.send("DELETE", location).expectStatus(204)
             try await registry.http.get(location).expectError(status: 404, code: "BLOB_UPLOAD_UNKNOWN")
-            try await Self.patch(registry, location, blob.data, range: "0-999").expectError(status: 404, code: "BLOB_UPLOAD_UNKNOWN")
+            try await registry.http.patchChunk(location, blob.data, range: "0-999").expectError(status: 404, code: "BLOB_UPLOAD_UNKNOWN")
             try await registry.http.send("PUT", LocationQuery.appending(location, [("digest", blob.digest)]))
                 .expectError(status: 404, code: "BLOB_UPLOAD_UNKNOWN")
             try await registry.http.head("/v2/\(repository)/blobs/\(blob.digest)").expectStatus(404)
@@ -119,7 +111,7 @@ import Testing
             try await registry.http.send(
                 "PUT", LocationQuery.appending(location, [("digest", blob.digest)]), headers: Self.octets, body: blob.data).expectStatus(201)
             try await registry.http.get(location).expectError(status: 404, code: "BLOB_UPLOAD_UNKNOWN")
-            try await Self.patch(registry, location, blob.data, range: "0-999").expectError(status: 404, code: "BLOB_UPLOAD_UNKNOWN")
+            try await registry.http.patchChunk(location, blob.data, range: "0-999").expectError(status: 404, code: "BLOB_UPLOAD_UNKNOWN")
         }
     }
 
@@ -133,7 +125,7 @@ import Testing
             _ = try await registry.http.startUpload(repository)
             let location = "/v2/\(repository)/blobs/uploads/\(UUID().uuidString.lowercased())"
             try await registry.http.get(location).expectError(status: 404, code: "BLOB_UPLOAD_UNKNOWN")
-            try await Self.patch(registry, location, blob.data, range: "0-99").expectError(status: 404, code: "BLOB_UPLOAD_UNKNOWN")
+            try await registry.http.patchChunk(location, blob.data, range: "0-99").expectError(status: 404, code: "BLOB_UPLOAD_UNKNOWN")
             try await registry.http.send(
                 "PUT", LocationQuery.appending(location, [("digest", blob.digest)]), headers: Self.octets, body: blob.data)
                 .expectError(status: 404, code: "BLOB_UPLOAD_UNKNOWN")

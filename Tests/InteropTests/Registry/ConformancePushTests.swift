@@ -40,9 +40,7 @@ import Testing
         try await RegistryUnderTest.with(kind) { registry in
             let repository = TestContent.repository()
             let blob = TestContent.randomLayer(size: 4096)
-            let post = try await registry.http.send(
-                "POST", "/v2/\(repository)/blobs/uploads/?digest=\(blob.digest)",
-                headers: ["Content-Type": "application/octet-stream"], body: blob.data)
+            let post = try await registry.http.postBlob(repository, blob)
             post.expectStatus(201)
             let pulled = try await registry.http.get(try post.location())
             pulled.expectStatus(200)
@@ -55,9 +53,7 @@ import Testing
         try await RegistryUnderTest.with(kind) { registry in
             let repository = TestContent.repository()
             let blob = TestContent.randomLayer(size: 4096)
-            let post = try await registry.http.send(
-                "POST", "/v2/\(repository)/blobs/uploads/?digest=\(blob.digest)",
-                headers: ["Content-Type": "application/octet-stream"], body: blob.data)
+            let post = try await registry.http.postBlob(repository, blob)
             #expect([201, 202].contains(post.status), "\(post)")
             if post.status == 202 {
                 let put = try await registry.http.send(

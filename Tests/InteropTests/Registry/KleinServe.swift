@@ -6,76 +6,132 @@ import Testing
 final class KleinServe {
     /// `127.0.0.1:PORT`, from the ready line `klein registry listening on http://127.0.0.1:PORT`.
     let host: String
+    /// `SCHEME://127.0.0.1:PORT`.
+    let base: URL
     /// The data directory.
     let data: String
-    private let process = Process()
+    private let process: Process
     private let stderrPath: String
+    private var client: RegistryHTTP?
 
-    /// Starts on `data` (default `<scratch>/registry-data`) with extra `arguments` for `klein serve`.
-    init(scratch: Scratch, data: String? = nil, arguments: [String] = [], scheme: String = "http", timeout: TimeInterval = 30) throws {
-        let data = data ?? "\(scratch.path)/registry-data"
-        self.data = data
-        let instance = UUID().uuidString
-        let stdoutPath = "\(scratch.path)/serve-\(instance).out"
-        stderrPath = "\(scratch.path)/serve-\(instance).err"
-        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Tools.klein)
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data", data] + arguments
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-
-        let prefix = "klein registry listening on \(scheme)://"
-        let deadline = Date().addingTimeInterval(timeout)
-        var ready: String?
-        while ready == nil && Date() < deadline && process.isRunning {
-            let output = (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
-            ready = output.split(separator: "\n").first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
-            if ready == nil { usleep(20_000) }
-        }
-        guard let ready, ready.hasPrefix("127.0.0.1:"), Int(ready.dropFirst("127.0.0.1:".count)) != nil else {
-            let running = process.isRunning
-            if running { process.terminate() }
-            process.waitUntilExit()
-            throw ServerNotReady(stdout: (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "",
-                                 stderr: (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "",
-                                 exited: !running)
-        }
-        host = ready
+    /// Starts on `data` (default `<scratch>/registry-data`) with extra `arguments` for `klein serve`,
+    /// blocking the thread until the server is ready.
+    convenience init(scratch: Scratch, data: String? = nil, arguments: [String] = [], scheme: String = "http", timeout: TimeInterval = 30) throws {
+        let launch = try Launch(scratch: scratch, data: data, arguments: arguments, scheme: scheme, timeout: timeout)
+        self.init(launch, ready: try launch.waitBlocking())
     }
+
+    /// As `init(scratch:data:arguments:scheme:timeout:)`, but waits for the server without blocking a thread.
+    static func start(
+        scratch: Scratch, data: String? = nil, arguments: [String] = [], scheme: String = "http", timeout: TimeInterval = 30
+    ) async throws -> KleinServe {
+        let launch = try Launch(scratch: scratch, data: data, arguments: arguments, scheme: scheme, timeout: timeout)
+        return KleinServe(launch, ready: try await launch.wait())
+    }
+
+    private init(_ launch: Launch, ready: (host: String, base: URL)) {
+        host = ready.host
+        base = ready.base
+        data = launch.data
+        process = launch.process
+        stderrPath = launch.stderrPath
+    }
+
+    /// A client of this server (made on first use; closed by `stop` and `crash`).
+    var http: RegistryHTTP {
+        if let client { return client }
+        let made = RegistryHTTP(base: base, kind: .klein)
+        client = made
+        return made
+    }
+
+    var isRunning: Bool { process.isRunning }
 
     /// Sends SIGTERM and waits; a server that does not exit on its own within `timeout` is killed and the test fails.
     func stop(timeout: TimeInterval = 10, sourceLocation: SourceLocation = #_sourceLocation) {
+        client?.invalidate()
         guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
+        if !process.terminate(within: timeout) {
             Issue.record("klein serve did not stop within \(Int(timeout)) s of SIGTERM", sourceLocation: sourceLocation)
-            kill(process.processIdentifier, SIGKILL)
         }
-        process.waitUntilExit()
         #expect(process.terminationReason == .exit, "klein serve died of signal \(process.terminationStatus) instead of shutting down on SIGTERM",
                 sourceLocation: sourceLocation)
     }
 
     /// Kills the server with SIGKILL, as a crash would, and waits for it.
     func crash() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        client?.invalidate()
+        process.killAndWait()
     }
 
     /// What the server wrote to standard error so far, for failure messages.
     var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
     deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        client?.invalidate()
+        process.killAndWait()
+    }
+
+    /// `klein serve --listen 127.0.0.1:0` started, not yet known to be ready.
+    private struct Launch {
+        let process: Process
+        let data: String
+        let stdoutPath: String
+        let stderrPath: String
+        let scheme: String
+        let deadline: Date
+
+        init(scratch: Scratch, data: String?, arguments: [String], scheme: String, timeout: TimeInterval) throws {
+            let data = data ?? "\(scratch.path)/registry-data"
+            let instance = UUID().uuidString
+            self.data = data
+            self.scheme = scheme
+            stdoutPath = "\(scratch.path)/serve-\(instance).out"
+            stderrPath = "\(scratch.path)/serve-\(instance).err"
+            process = try Process.server(
+                Tools.klein, ["serve", "--listen", "127.0.0.1:0", "--data", data] + arguments, stdout: stdoutPath, stderr: stderrPath)
+            deadline = Date().addingTimeInterval(timeout)
         }
+
+        /// The address from the complete ready line `klein registry listening on SCHEME://127.0.0.1:PORT`, nil while
+        /// there is none yet; `ServerNotReady` (the server killed) once it has exited or the deadline has passed.
+        func poll() throws -> (host: String, base: URL)? {
+            let prefix = "klein registry listening on \(scheme)://"
+            let complete = read(stdoutPath).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            if let line = complete.first(where: { $0.hasPrefix(prefix) }) {
+                let host = String(line.dropFirst(prefix.count))
+                guard host.hasPrefix("127.0.0.1:"), Int(host.dropFirst("127.0.0.1:".count)) != nil,
+                      let base = URL(string: "\(scheme)://\(host)") else { throw notReady() }
+                return (host, base)
+            }
+            guard process.isRunning, Date() < deadline else { throw notReady() }
+            return nil
+        }
+
+        func waitBlocking() throws -> (host: String, base: URL) {
+            while true {
+                if let ready = try poll() { return ready }
+                usleep(20_000)
+            }
+        }
+
+        func wait() async throws -> (host: String, base: URL) {
+            while true {
+                if let ready = try poll() { return ready }
+                do { try await Task.sleep(for: .milliseconds(20)) } catch {
+                    process.killAndWait()
+                    throw error
+                }
+            }
+        }
+
+        private func notReady() -> ServerNotReady {
+            let exited = !process.isRunning
+            process.killAndWait()
+            return ServerNotReady(stdout: read(stdoutPath), stderr: read(stderrPath), exited: exited)
+        }
+
+        private func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
     }
 }
 

@@ -39,29 +39,3 @@ enum RegistryFixtures {
         } ?? ""
     }
 }
-
-/// Plain HTTP requests to a registry through curl, for checks the peers do not make.
-struct RegistryHTTPClient {
-    let host: String
-
-    /// The status of a request without a body.
-    func status(_ method: String, _ path: String, headers: [String] = []) throws -> Int {
-        let result = try Tools.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method]
-            + (method == "HEAD" ? ["-I"] : []) + headers.flatMap { ["-H", $0] } + ["http://\(host)\(path)"])
-        return Int(result.stdout) ?? -1
-    }
-
-    /// Pushes bytes as a blob with a single `POST ?digest=`; returns the digest.
-    @discardableResult
-    func pushBlob(_ bytes: [UInt8], to repository: String) throws -> String {
-        let scratch = try Scratch()
-        let file = "\(scratch.path)/blob"
-        try Data(bytes).write(to: URL(fileURLWithPath: file))
-        let digest = "sha256:" + (try Tools.peer("sha256sum", file).split(separator: " ").first.map(String.init) ?? "")
-        let code = try Tools.peer("curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
-                                  "-H", "Content-Type: application/octet-stream", "--data-binary", "@\(file)",
-                                  "http://\(host)/v2/\(repository)/blobs/uploads/?digest=\(digest)")
-        #expect(code == "201", "pushing a blob to \(repository) answered \(code)")
-        return digest
-    }
-}

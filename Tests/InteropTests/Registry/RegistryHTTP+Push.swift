@@ -21,6 +21,24 @@ extension RegistryHTTP {
         return try post.location(sourceLocation: sourceLocation)
     }
 
+    /// distribution-spec 1.1, "Single POST" (end-4b): `POST /v2/<name>/blobs/uploads/?digest=` with the bytes,
+    /// whatever the answer.
+    func postBlob(_ repository: String, _ blob: TestBlob, sourceLocation: SourceLocation = #_sourceLocation) async throws -> Response {
+        try await send(
+            "POST", "/v2/\(repository)/blobs/uploads/?digest=\(blob.digest)",
+            headers: ["Content-Type": "application/octet-stream"], body: blob.data, sourceLocation: sourceLocation)
+    }
+
+    /// distribution-spec 1.1, "Pushing a blob in chunks" (end-5): `PATCH` of one chunk with `Content-Range`,
+    /// whatever the answer.
+    func patchChunk(
+        _ location: String, _ chunk: Data, range: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> Response {
+        try await send(
+            "PATCH", location, headers: ["Content-Type": "application/octet-stream", "Content-Range": range], body: chunk,
+            sourceLocation: sourceLocation)
+    }
+
     /// `PUT /v2/<name>/manifests/<reference>` (end-7) with the manifest's media type, requiring `201`.
     @discardableResult
     func pushManifest(

@@ -59,7 +59,10 @@ final class RegistryHTTP: @unchecked Sendable {
     func invalidate() { session.invalidateAndCancel() }
 
     /// The URL of `target`: a path (`/v2/...`), or a `Location` value, relative or absolute.
-    func url(_ target: String) throws -> URL {
+    func url(_ target: String) throws -> URL { try Self.resolve(target, against: base) }
+
+    /// A path or `Location` value, relative or absolute, as an absolute URL on `base`.
+    static func resolve(_ target: String, against base: URL) throws -> URL {
         guard let url = URL(string: target, relativeTo: base)?.absoluteURL else { throw InvalidTarget(target: target) }
         return url
     }

@@ -29,16 +29,24 @@ final class RegistryUnderTest {
     let kind: RegistryKind
     let base: URL
     let http: RegistryHTTP
-    private let process: Process
+    private let server: Server
     private let scratch: Scratch
-    private let logPath: String
 
-    private init(kind: RegistryKind, base: URL, process: Process, scratch: Scratch, logPath: String) {
-        self.kind = kind
+    /// The process behind a registry under test.
+    private enum Server {
+        case klein(KleinServe)
+        /// `docker-registry`, with standard output and error both in the file `log`.
+        case distribution(Process, log: String)
+    }
+
+    private init(_ server: Server, base: URL, scratch: Scratch) {
+        switch server {
+        case .klein: kind = .klein
+        case .distribution: kind = .distribution
+        }
+        self.server = server
         self.base = base
-        self.process = process
         self.scratch = scratch
-        self.logPath = logPath
         http = RegistryHTTP(base: base, kind: kind)
     }
 
@@ -61,25 +69,28 @@ final class RegistryUnderTest {
     }
 
     /// Stops the server: SIGTERM, then SIGKILL if it has not exited within ten seconds (a failure for Klein,
-    /// which promises to stop on SIGTERM).
+    /// which promises to stop on SIGTERM, as is exiting before `stop`).
     func stop() {
         http.invalidate()
-        guard process.isRunning else {
-            if kind == .klein { Issue.record("klein serve exited during the test: \(log)") }
-            return
+        switch server {
+        case .klein(let klein):
+            guard klein.isRunning else {
+                Issue.record("klein serve exited during the test: \(klein.log)")
+                return
+            }
+            klein.stop(timeout: 10)
+        case .distribution(let process, _):
+            process.terminate(within: 10)
         }
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            if kind == .klein { Issue.record("klein serve did not stop within 10 s of SIGTERM") }
-            kill(process.processIdentifier, SIGKILL)
-        }
-        process.waitUntilExit()
     }
 
-    /// The server's log so far (stdout and stderr), for failure messages.
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    /// The server's log so far, for failure messages: Klein's stderr, Distribution's stdout and stderr.
+    var log: String {
+        switch server {
+        case .klein(let klein): klein.log
+        case .distribution(_, let log): (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        }
+    }
 
     private static func start(_ kind: RegistryKind, _ options: Options) async throws -> RegistryUnderTest {
         switch kind {
@@ -88,32 +99,14 @@ final class RegistryUnderTest {
         }
     }
 
-    /// `klein serve --listen 127.0.0.1:0 --data DIR`, which prints
-    /// `klein registry listening on http://127.0.0.1:PORT` when ready.
+    /// `klein serve` as `KleinServe` starts it, with `options` as flags.
     private static func startKlein(_ options: Options) async throws -> RegistryUnderTest {
-        let scratch = try Scratch()
-        let data = "\(scratch.path)/data"
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        var arguments = ["serve", "--listen", "127.0.0.1:0", "--data", data]
+        var arguments: [String] = []
         if !options.deleteEnabled { arguments.append("--no-delete") }
         if let size = options.maxManifestSize { arguments += ["--max-manifest-size", String(size)] }
-        let stdout = "\(scratch.path)/stdout.log"
-        let stderr = "\(scratch.path)/stderr.log"
-        let process = try launch(Tools.klein, arguments, stdout: stdout, stderr: stderr)
-        let deadline = Date().addingTimeInterval(60)
-        let marker = "klein registry listening on "
-        while Date() < deadline {
-            let output = (try? String(contentsOfFile: stdout, encoding: .utf8)) ?? ""
-            if let line = output.split(separator: "\n").first(where: { $0.hasPrefix(marker) }),
-               let base = URL(string: String(line.dropFirst(marker.count)).trimmingCharacters(in: .whitespaces)) {
-                return RegistryUnderTest(kind: .klein, base: base, process: process, scratch: scratch, logPath: stderr)
-            }
-            if !process.isRunning { break }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        let errors = (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? ""
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-        throw ServerDidNotStart(command: "\(Tools.klein) \(arguments.joined(separator: " "))", output: errors)
+        let scratch = try Scratch()
+        let klein = try await KleinServe.start(scratch: scratch, arguments: arguments, timeout: 60)
+        return RegistryUnderTest(.klein(klein), base: klein.base, scratch: scratch)
     }
 
     /// `docker-registry serve config.yml` on a free port, ready once `GET /v2/` answers.
@@ -141,9 +134,9 @@ final class RegistryUnderTest {
 
                 """)
             let logPath = "\(scratch.path)/registry.log"
-            let process = try launch(program, ["serve", config], stdout: logPath, stderr: logPath)
+            let process = try Process.server(program, ["serve", config], stdout: logPath, stderr: logPath)
             let base = try #require(URL(string: "http://127.0.0.1:\(port)"))
-            let registry = RegistryUnderTest(kind: .distribution, base: base, process: process, scratch: scratch, logPath: logPath)
+            let registry = RegistryUnderTest(.distribution(process, log: logPath), base: base, scratch: scratch)
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline && process.isRunning {
                 if await answers(base.appendingPathComponent("v2/")) { return registry }
@@ -162,20 +155,6 @@ final class RegistryUnderTest {
         defer { session.invalidateAndCancel() }
         guard let (_, response) = try? await session.data(for: request) else { return false }
         return (response as? HTTPURLResponse)?.statusCode == 200
-    }
-
-    private static func launch(_ executable: String, _ arguments: [String], stdout: String, stderr: String) throws -> Process {
-        _ = FileManager.default.createFile(atPath: stdout, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderr, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
-        process.standardOutput = out
-        process.standardError = stdout == stderr ? out : try FileHandle(forWritingTo: URL(fileURLWithPath: stderr))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return process
     }
 
     /// A port on 127.0.0.1 that was free a moment ago.

@@ -7,7 +7,7 @@ struct TestBlob: Sendable {
     let digest: String
     let mediaType: String
 
-    init(_ data: Data, mediaType: String) {
+    init(_ data: Data, mediaType: String = "application/octet-stream") {
         self.data = data
         self.digest = Digest.of(data).description
         self.mediaType = mediaType

@@ -7,7 +7,8 @@ Over plain http, anonymously:
   1. pushes HOST/oras/demo:v1, an artifact with artifactType application/vnd.klein.test.report.v1, the empty
      config and two typed file layers (uploaded in 1 MiB PATCH chunks; the config with POST + PUT);
   2. pushes an SPDX SBOM by digest whose `subject` is that artifact (a referrer, as `oras attach` does);
-  3. fetches both manifests by tag and by digest and checks bytes, digests, media types and artifactType;
+  3. fetches both manifests by tag and by digest and checks bytes, digests, media types and artifactType,
+     and lists the tags (only v1);
   4. pulls v1 back into WORKDIR/pull and byte-compares both files;
   5. with --referrers (image-spec 1.1 registries; CNCF Distribution 2.8 has no referrers API): checks the
      OCI-Subject header of the referrer's push and that GET /v2/oras/demo/referrers/<digest> lists the SBOM
@@ -180,6 +181,8 @@ def main() -> None:
           f"manifest v1: layer media types {[layer['mediaType'] for layer in manifest['layers']]}")
     via_oras = registry.get_manifest(f"{host}/{repository}:v1")
     check(via_oras.get("artifactType") == REPORT_TYPE, "oras-py get_manifest: artifactType differs")
+    tags = registry.get_tags(f"{host}/{repository}")
+    check(tags == ["v1"], f"oras-py get_tags: {tags}, expected ['v1'] (the referrer was pushed by digest)")
     referrer = fetch_manifest(registry, repository, sbom, sbom_manifest)
     check(referrer.get("subject", {}).get("digest") == digest, f"manifest {sbom}: subject {referrer.get('subject')}, expected {digest}")
 

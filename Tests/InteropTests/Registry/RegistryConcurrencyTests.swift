@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+/// Pushes racing each other, and upload sessions left to expire (issue: "Concurrency and crash safety").
+@Suite struct RegistryConcurrencyTests {
+    @Test func concurrentPushesOfTheSameBlobAndManifestAllSucceed() async throws {
+        let scratch = try Scratch()
+        let server = try KleinServe(scratch: scratch)
+        defer { server.stop() }
+        let http = server.http
+        let config = TestContent.config()
+        let layer = TestContent.randomLayer(size: 3 << 20)
+        let manifest = TestContent.imageManifest(config: config, layers: [layer])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<8 {
+                group.addTask {
+                    // Half the pushers share a repository, the rest use their own; all write the same bytes.
+                    let repository = index % 2 == 0 ? "race/shared" : "race/own\(index)"
+                    try await http.pushBlob(repository, config)
+                    try await http.pushBlob(repository, layer)
+                    try await http.pushManifest(repository, "v1", manifest)
+                }
+            }
+            try await group.waitForAll()
+        }
+        for repository in ["race/shared", "race/own1", "race/own7"] {
+            let pulled = try await http.get("/v2/\(repository)/manifests/v1")
+            #expect(pulled.status == 200 && pulled.body == manifest.data)
+            #expect(try await http.get("/v2/\(repository)/blobs/\(layer.digest)").body == layer.data)
+        }
+        let blobs = try FileManager.default.contentsOfDirectory(atPath: "\(server.data)/blobs/sha256")
+        #expect(blobs.count == 3, "config, layer and manifest are stored once for all repositories: \(blobs)")
+        try Tools.klein("registry", "fsck", "--data", server.data)
+    }
+
+    @Test func idleUploadSessionsExpireButBusyOnesDoNot() async throws {
+        let scratch = try Scratch()
+        let server = try KleinServe(scratch: scratch)
+        defer { server.stop() }
+        let http = server.http
+        let stale = try await http.startUpload("expire/blob")
+        _ = try await http.patchChunk(stale, Data("stale".utf8), range: "0-4")
+        sleep(5)
+        let fresh = try await http.startUpload("expire/blob")
+        let report = try Tools.klein("registry", "gc", "--data", server.data, "--upload-expiry", "2s", "--json")
+        #expect(report.contains(#""expiredUploads":1"#), "\(report)")
+        try await http.get(stale).expectError(status: 404, code: "BLOB_UPLOAD_UNKNOWN")
+        #expect(try await http.get(fresh).status == 204)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(server.data)/uploads").count == 1)
+    }
+}
