@@ -79,7 +79,10 @@ public struct BlobStore: Sendable {
     /// store's file system.
     public func adopt(fileAt path: String, as digest: Digest) throws(StoreError) {
         let directory = "\(root)/\(digest.algorithm.rawValue)"
-        try FileSystem.makeDirectories(directory)
+        if !FileSystem.isDirectory(directory) {
+            try FileSystem.makeDirectories(directory)
+            try FileSystem.syncDirectory(root)
+        }
         try FileSystem.rename(path, self.path(for: digest))
         try FileSystem.syncDirectory(directory)
     }

@@ -49,6 +49,7 @@ struct Serve: AsyncParsableCommand {
         }
         try await serve()
         collector?.cancel()
+        _ = await collector?.result
         withExtendedLifetime((signals, lock)) {}
         logger.info("registry stopped")
     }

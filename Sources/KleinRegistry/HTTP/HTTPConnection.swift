@@ -26,7 +26,7 @@ struct HTTPConnection {
         defer { tracker.closed(id) }
         do {
             try await connection.executeThenClose { inbound, _ in
-                let parts = InboundParts(inbound)
+                let parts = InboundParts(inbound) { tracker.waiting(id, $0) }
                 while tracker.setIdle(id, true), let part = try await parts.next() {
                     _ = tracker.setIdle(id, false)
                     guard case let .head(head) = part else { continue }
@@ -43,11 +43,13 @@ struct HTTPConnection {
     private func serveRequest(head: HTTPRequestHead, parts: InboundParts, channel: any Channel, remote: String) async throws -> Bool {
         let start = ContinuousClock.now
         let request = RegistryRequest(head: head, remote: remote)
-        if head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" }) {
-            channel.writeAndFlush(HTTPServerResponsePart.head(HTTPResponseHead(version: head.version, status: .continue)), promise: nil)
-        }
+        // `100 Continue` only once the responder reads the body, so refused requests are not invited to send it.
+        parts.continueHandler = head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" })
+            ? { channel.writeAndFlush(HTTPServerResponsePart.head(HTTPResponseHead(version: head.version, status: .continue)), promise: nil) }
+            : nil
         let body = RequestBody(parts: parts)
         let response = await responder.respond(to: request, body: body)
+        parts.continueHandler = nil
         var keepAlive = head.isKeepAlive && !tracker.isShuttingDown
         if !body.isFinished, !(await body.drain(upTo: Self.drainLimit)) { keepAlive = false }
         let sent = try await write(response, for: request, version: head.version, keepAlive: keepAlive, to: channel)

@@ -21,7 +21,7 @@ public final class RegistryServer: Sendable {
         self.logger = logger
         if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
             let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
-            let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .file(key))
+            let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
             tlsContext = try NIOSSLContext(configuration: tls)
         } else {
             tlsContext = nil
@@ -59,7 +59,15 @@ public final class RegistryServer: Sendable {
         let url = "\(tlsContext == nil ? "http" : "https")://\(host):\(port)"
         let connection = HTTPConnection(responder: service, tracker: tracker, metrics: service.metrics,
                                         logger: logger, usesTLS: tlsContext != nil)
+        let connections = tracker
         let serve: @Sendable () async throws -> Void = {
+            let watchdog = Task {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(1))
+                    connections.closeExpired()
+                }
+            }
+            defer { watchdog.cancel() }
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
                     for try await child in inbound {

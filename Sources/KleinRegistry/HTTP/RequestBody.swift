@@ -5,13 +5,20 @@ import NIOHTTP1
 /// The connection loop reads heads; a handler reads the body of its request through `RequestBody`.
 final class InboundParts {
     private var iterator: NIOAsyncChannelInboundStream<HTTPServerRequestPart>.AsyncIterator
+    /// Called with `true` before waiting for the client and `false` once a part arrived (for timeouts).
+    private let waiting: (Bool) -> Void
+    /// Sends `100 Continue` when the body of a request that expects it is first read.
+    var continueHandler: (() -> Void)?
 
-    init(_ stream: NIOAsyncChannelInboundStream<HTTPServerRequestPart>) {
+    init(_ stream: NIOAsyncChannelInboundStream<HTTPServerRequestPart>, waiting: @escaping (Bool) -> Void) {
         iterator = stream.makeAsyncIterator()
+        self.waiting = waiting
     }
 
     func next() async throws -> HTTPServerRequestPart? {
-        try await iterator.next()
+        waiting(true)
+        defer { waiting(false) }
+        return try await iterator.next()
     }
 }
 
@@ -28,6 +35,10 @@ final class RequestBody {
 
     /// The next chunk, or `nil` at the end of the body.
     func next() async throws -> ByteBuffer? {
+        if let sendContinue = parts.continueHandler {
+            parts.continueHandler = nil
+            sendContinue()
+        }
         while !isFinished {
             switch try await parts.next() {
             case let .body(buffer)?:

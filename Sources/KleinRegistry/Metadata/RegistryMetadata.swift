@@ -56,7 +56,8 @@ public protocol RegistryMetadata: Sendable {
     /// Records a verified blob and links it to `repository`; `publish` moves its file into the pool.
     func addBlob(_ digest: Digest, size: Int64, to repository: String, now: Int64,
                  publish: @escaping @Sendable () throws -> Void) async throws
-    /// Links a pooled blob that is linked to `source` into `repository` (a cross-repository mount).
+    /// Links a pooled blob that is linked to `source` into `repository` (a cross-repository mount), and
+    /// counts it as new for the GC grace window so it survives until the manifest that needs it arrives.
     /// Returns the size, or `nil` when `source` does not have the blob.
     func mountBlob(_ digest: Digest, from source: String, into repository: String) async throws -> Int64?
     func unlinkBlob(_ digest: Digest, from repository: String) async throws -> Bool
@@ -84,9 +85,9 @@ public protocol RegistryMetadata: Sendable {
     /// Pool blobs no manifest references (as itself or a child) that were added at or before `cutoff`.
     func unreferencedBlobs(addedBefore cutoff: Int64) async throws -> [Digest]
     /// Removes a blob's record and links if it is still unreferenced and was added at or before `cutoff`;
-    /// `unlink` deletes its file in the same transaction. Returns whether it was removed.
-    func removeBlob(_ digest: Digest, ifUnreferencedBefore cutoff: Int64,
-                    unlink: @escaping @Sendable () throws -> Void) async throws -> Bool
+    /// returns whether it was removed. Its file becomes an orphan for `removeOrphan`: deleting it only
+    /// after this commits means a crash can leave a file without a record, never a record without a file.
+    func removeBlob(_ digest: Digest, ifUnreferencedBefore cutoff: Int64) async throws -> Bool
     /// Deletes (through `unlink`) a pool file that has no record, in a transaction, so a publish in
     /// progress is never mistaken for an orphan. Returns whether it was an orphan.
     func removeOrphan(_ digest: Digest, unlink: @escaping @Sendable () throws -> Void) async throws -> Bool

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import KleinOCI
 
@@ -78,6 +79,8 @@ public final class SQLiteMetadata: RegistryMetadata {
                 WHERE l.repository = ? AND l.digest = ?
                 """, arguments: [source, digest.description]) else { return nil }
             try Self.link(db, digest: digest, repository: repository)
+            try db.execute(sql: "UPDATE blobs SET added_at = MAX(added_at, ?) WHERE digest = ?",
+                           arguments: [Int64(Date().timeIntervalSince1970), digest.description])
             return size
         }
     }
@@ -261,15 +264,13 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
-    public func removeBlob(_ digest: Digest, ifUnreferencedBefore cutoff: Int64,
-                           unlink: @escaping @Sendable () throws -> Void) async throws -> Bool {
+    public func removeBlob(_ digest: Digest, ifUnreferencedBefore cutoff: Int64) async throws -> Bool {
         try await database.write { db in
             let arguments: StatementArguments = [digest.description]
             try db.execute(sql: "DELETE FROM blobs AS b WHERE digest = ? AND added_at <= ? AND \(Self.unreferenced)",
                            arguments: arguments + [cutoff])
             guard db.changesCount > 0 else { return false }
             try db.execute(sql: "DELETE FROM repository_blobs WHERE digest = ?", arguments: arguments)
-            try unlink()
             return true
         }
     }

@@ -11,30 +11,33 @@ public final class RegistryMetrics: Sendable {
     private let storedBlobs: Gauge
 
     public init() {
-        bytesIn = collectors.makeCounter(name: "klein_registry_received_bytes_total", help: "Request body bytes received.")
-        bytesOut = collectors.makeCounter(name: "klein_registry_sent_bytes_total", help: "Response body bytes sent.")
+        bytesIn = collectors.makeCounter(descriptor: Self.name("received", "bytes_total", "Request body bytes received."))
+        bytesOut = collectors.makeCounter(descriptor: Self.name("sent", "bytes_total", "Response body bytes sent."))
         uploadDuration = collectors.makeDurationHistogram(
-            name: "klein_registry_upload_duration_seconds",
-            buckets: [.milliseconds(10), .milliseconds(100), .seconds(1), .seconds(10), .seconds(60), .seconds(600)],
-            help: "Time from starting an upload session to its verified completion.")
-        storedBytes = collectors.makeGauge(name: "klein_registry_storage_bytes", help: "Bytes in the blob pool.")
-        storedBlobs = collectors.makeGauge(name: "klein_registry_storage_blobs", help: "Blobs in the blob pool.")
+            descriptor: Self.name("upload_duration", "seconds", "Time from starting an upload session to its verified completion."),
+            buckets: [.milliseconds(10), .milliseconds(100), .seconds(1), .seconds(10), .seconds(60), .seconds(600)])
+        storedBytes = collectors.makeGauge(descriptor: Self.name("storage", "bytes", "Bytes in the blob pool."))
+        storedBlobs = collectors.makeGauge(descriptor: Self.name("storage", "blobs", "Blobs in the blob pool."))
     }
 
     func request(route: String, method: String, status: Int, received: Int64, sent: Int64, duration: Duration) {
         collectors.makeCounter(
-            name: "klein_registry_requests_total",
-            labels: [("route", route), ("method", method), ("status", String(status))],
-            help: "HTTP requests served."
+            descriptor: Self.requests, labels: [("route", route), ("method", method), ("status", String(status))]
         ).increment()
         collectors.makeDurationHistogram(
-            name: "klein_registry_request_duration_seconds",
-            labels: [("route", route), ("method", method)],
-            buckets: [.microseconds(100), .milliseconds(1), .milliseconds(10), .milliseconds(100), .seconds(1), .seconds(10)],
-            help: "Time to answer a request, body included."
+            descriptor: Self.requestDuration, labels: [("route", route), ("method", method)],
+            buckets: [.microseconds(100), .milliseconds(1), .milliseconds(10), .milliseconds(100), .seconds(1), .seconds(10)]
         ).record(duration)
         if received > 0 { bytesIn.increment(by: received) }
         if sent > 0 { bytesOut.increment(by: sent) }
+    }
+
+    private static var requests: MetricNameDescriptor { name("requests", "total", "HTTP requests served.") }
+    private static var requestDuration: MetricNameDescriptor { name("request_duration", "seconds", "Time to answer a request, body included.") }
+
+    /// `klein_registry_<metric>_<unit>`.
+    private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "klein", subsystem: "registry", metricName: metric, unitName: unit, helpText: help)
     }
 
     func uploadCompleted(after duration: Duration) {

@@ -46,14 +46,17 @@ extension RegistryService {
         return response
     }
 
-    /// `n` (page size) and `last` (exclusive start) query parameters.
+    /// The largest page of tags or repositories one response holds; a `Link` names the next page.
+    static let maximumPageSize = 10_000
+
+    /// `n` (page size, at most `maximumPageSize`, which is also the default) and `last` (exclusive start).
     private static func pagination(_ request: RegistryRequest) throws(RegistryError) -> (limit: Int?, last: String?) {
-        var limit: Int?
+        var limit = maximumPageSize
         if let text = request.query("n") {
             guard let value = Int(text), value >= 0 else {
                 throw RegistryError(.unsupported, status: 400, "n=\(text) is not a non-negative page size")
             }
-            limit = min(value, 10_000)
+            limit = min(value, maximumPageSize)
         }
         return (limit, request.query("last"))
     }

@@ -37,10 +37,8 @@ extension RegistryService {
                 continue
             }
             let pool = pool
-            let removed = try await metadata.removeBlob(digest, ifUnreferencedBefore: cutoff) {
-                try pool.delete(digest)
-            }
-            if removed {
+            if try await metadata.removeBlob(digest, ifUnreferencedBefore: cutoff),
+               try await metadata.removeOrphan(digest, unlink: { try pool.delete(digest) }) {
                 report.removed.append(digest)
                 report.removedBytes += size
             }

@@ -96,13 +96,14 @@ extension RegistryService {
             return response
         } catch let error as RegistryError {
             let keep = error.status == 416
+            let headers = sessionHeaders(id: id, in: name, size: state.size)
             await uploads.release(state, keep: keep)
             guard keep else {
                 try await metadata.removeUpload(id: id)
                 await uploads.discard(id: id)
                 return RegistryResponse(error: error)
             }
-            return RegistryResponse(error: error, headers: sessionHeaders(id: id, in: name, size: state.size))
+            return RegistryResponse(error: error, headers: headers)
         } catch {
             await uploads.release(state, keep: true)
             throw error
@@ -117,7 +118,7 @@ extension RegistryService {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         let lengthHeader = request.header("Content-Length").flatMap { Int64($0) }
         if parts.count == 2, let first = Int64(parts[0]), let last = Int64(parts[1].split(separator: "/").first ?? ""),
-           first == state.size, last >= first, lengthHeader == nil || lengthHeader == last - first + 1 {
+           first == state.size, last >= first, lengthHeader.map({ $0 > 0 && $0 - 1 == last - first }) ?? true {
             return nil
         }
         var response = RegistryResponse(error: RegistryError(.blobUploadInvalid, status: 416,
@@ -146,7 +147,7 @@ extension RegistryService {
         guard actual == expected else {
             throw RegistryError.digestInvalid(digestText, "the uploaded \(state.size) bytes have digest \(actual)")
         }
-        try state.sync()
+        try state.prepareToPublish()
         let pool = pool
         let path = state.path
         try await metadata.addBlob(expected, size: state.size, to: name, now: Self.now()) {

@@ -3,31 +3,55 @@ import KleinOCI
 import KleinStore
 
 /// The bytes of one upload session: a file in the uploads directory and the running hash of what it holds.
-/// Only one request uses a state at a time (`UploadSessions` hands it out exclusively).
+/// Only one request uses a state at a time (`UploadSessions` hands it out exclusively), and the file is
+/// open only while a request uses it, so idle sessions hold no descriptors.
 final class UploadState: @unchecked Sendable {
     let id: String
     let repository: String
     let path: String
-    private let file: POSIXFile
+    private var file: POSIXFile?
     private(set) var hasher: DigestHasher
     let started = ContinuousClock.now
 
     var size: Int64 { hasher.count }
 
-    init(id: String, repository: String, path: String, file: POSIXFile, hasher: DigestHasher) {
+    init(id: String, repository: String, path: String, hasher: DigestHasher) {
         self.id = id
         self.repository = repository
         self.path = path
-        self.file = file
         self.hasher = hasher
     }
 
+    /// Opens the file for appending at the hashed length, dropping bytes a failed write left past it.
+    func open() throws(StoreError) {
+        let file = try POSIXFile.open(path, flags: O_RDWR)
+        if try file.size() != hasher.count { try file.truncate(to: hasher.count) }
+        guard lseek(file.fd, off_t(hasher.count), SEEK_SET) >= 0 else { throw .io(path: path, operation: "seek", errno: errno) }
+        self.file = file
+    }
+
+    func close() { file = nil }
+
+    /// Appends bytes; on failure the file is cut back to what the hash covers, so file and hash never disagree.
     func append(_ buffer: UnsafeRawBufferPointer) throws(StoreError) {
-        try file.writeAll(buffer)
+        guard let file else { throw .io(path: path, operation: "write to a closed upload", errno: EBADF) }
+        do {
+            try file.writeAll(buffer)
+        } catch {
+            self.file = nil
+            try? POSIXFile.open(path, flags: O_RDWR).truncate(to: hasher.count)
+            throw error
+        }
         hasher.update(buffer)
     }
 
-    func sync() throws(StoreError) {
+    /// Checks the file holds exactly the hashed bytes and makes them durable.
+    func prepareToPublish() throws(StoreError) {
+        guard let file else { throw .io(path: path, operation: "publish a closed upload", errno: EBADF) }
+        let length = try file.size()
+        guard length == hasher.count else {
+            throw .verificationFailed(what: path, error: .sizeMismatch(expected: hasher.count, actual: length))
+        }
         try file.sync()
     }
 }
@@ -38,6 +62,8 @@ actor UploadSessions {
     let directory: String
     private var idle: [String: UploadState] = [:]
     private var busy: Set<String> = []
+    /// Sessions cancelled or expired while a request held them: dropped when that request releases them.
+    private var discarded: Set<String> = []
 
     init(directory: String) {
         self.directory = directory
@@ -45,7 +71,7 @@ actor UploadSessions {
 
     enum Failure: Error {
         /// Another request is writing to the session right now.
-        case busy(size: Int64)
+        case busy
         case io(StoreError)
     }
 
@@ -69,38 +95,40 @@ actor UploadSessions {
     /// Creates the file of a new session.
     func create(id: String, repository: String) throws(StoreError) {
         try FileSystem.makeDirectories(directory)
-        let file = try POSIXFile.open(path(of: id), flags: O_RDWR | O_CREAT | O_EXCL, mode: 0o600)
-        idle[id] = UploadState(id: id, repository: repository, path: path(of: id), file: file, hasher: DigestHasher())
+        _ = try POSIXFile.open(path(of: id), flags: O_RDWR | O_CREAT | O_EXCL, mode: 0o600)
+        idle[id] = UploadState(id: id, repository: repository, path: path(of: id), hasher: DigestHasher())
     }
 
-    /// Takes a session for exclusive use; `nil` when its file is gone.
+    /// Takes a session for exclusive use with its file open; `nil` when its file is gone.
     func acquire(id: String, repository: String) throws(Failure) -> UploadState? {
-        if busy.contains(id) { throw .busy(size: -1) }
-        let state: UploadState
-        if let loaded = idle.removeValue(forKey: id) {
-            state = loaded
-        } else {
-            do {
-                guard let rebuilt = try rebuild(id: id, repository: repository) else { return nil }
-                state = rebuilt
-            } catch {
-                throw .io(error)
-            }
+        if busy.contains(id) { throw .busy }
+        do throws(StoreError) {
+            var found = idle.removeValue(forKey: id)
+            if found == nil { found = try rebuild(id: id, repository: repository) }
+            guard let state = found else { return nil }
+            try state.open()
+            busy.insert(id)
+            return state
+        } catch {
+            throw .io(error)
         }
-        busy.insert(id)
-        return state
     }
 
-    /// Returns a session after a request; `keep: false` forgets it (finished or cancelled).
+    /// Returns a session after a request and closes its file; `keep: false` forgets it (finished or cancelled).
     func release(_ state: UploadState, keep: Bool) {
+        state.close()
         busy.remove(state.id)
-        if keep { idle[state.id] = state }
+        if discarded.remove(state.id) != nil {
+            unlink(path(of: state.id))
+        } else if keep {
+            idle[state.id] = state
+        }
     }
 
-    /// Forgets a session and removes its file unless a request holds it.
+    /// Forgets a session and removes its file, at once or when the request holding it finishes.
     func discard(id: String) {
         idle.removeValue(forKey: id)
-        if !busy.contains(id) { unlink(path(of: id)) }
+        if busy.contains(id) { discarded.insert(id) } else { unlink(path(of: id)) }
     }
 
     /// Whether a request is using the session now.
@@ -110,7 +138,7 @@ actor UploadSessions {
     private func rebuild(id: String, repository: String) throws(StoreError) -> UploadState? {
         let path = path(of: id)
         guard (try FileSystem.regularFileStatus(path)) != nil else { return nil }
-        let file = try POSIXFile.open(path, flags: O_RDWR)
+        let file = try POSIXFile.open(path, flags: O_RDONLY)
         var hasher = DigestHasher()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
@@ -119,6 +147,6 @@ actor UploadSessions {
             if count == 0 { break }
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }
-        return UploadState(id: id, repository: repository, path: path, file: file, hasher: hasher)
+        return UploadState(id: id, repository: repository, path: path, hasher: hasher)
     }
 }

@@ -21,6 +21,21 @@ import Testing
         #expect(metrics.contains("klein_registry_upload_duration_seconds_count 1"))
     }
 
+    @Test func periodicGarbageCollectionRemovesOrphans() async throws {
+        let scratch = try Scratch()
+        let server = try KleinServe(scratch: scratch, arguments: ["--gc-interval", "1s", "--gc-grace", "3s"])
+        defer { server.stop() }
+        let orphan = TestBlob(TestContent.randomBytes(100))
+        _ = try await server.http.postBlob("ops/gc", orphan)
+        #expect(try await server.http.head("/v2/ops/gc/blobs/\(orphan.digest)").status == 200)
+        var status = 200
+        for _ in 0..<75 where status == 200 {
+            try await Task.sleep(for: .milliseconds(200))
+            status = try await server.http.head("/v2/ops/gc/blobs/\(orphan.digest)").status
+        }
+        #expect(status == 404, "the server's own collector removed the unreferenced blob")
+    }
+
     @Test func servesTLSWithAGivenCertificate() throws {
         let scratch = try Scratch()
         try Tools.peer("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
