@@ -58,7 +58,7 @@ struct HTTPConnection {
         metrics.request(route: route, method: head.method.rawValue, status: Int(response.status.code),
                         received: body.bytesRead, sent: sent, duration: duration)
         logger.info("request", metadata: [
-            "remote": "\(remote)", "method": "\(head.method.rawValue)", "path": "\(request.path)",
+            "remote": "\(remote)", "method": "\(head.method.rawValue)", "uri": "\(head.uri)",
             "status": "\(response.status.code)", "received": "\(body.bytesRead)", "sent": "\(sent)",
             "duration_ms": "\(duration.milliseconds)", "user": "\(response.headers.first(name: Self.userHeader) ?? "-")",
         ])

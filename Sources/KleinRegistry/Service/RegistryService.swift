@@ -54,7 +54,7 @@ public final class RegistryService: RequestResponder {
         } catch is RequestBodyError {
             return RegistryResponse(error: RegistryError(.blobUploadInvalid, status: 400, "the request body ended early"))
         } catch {
-            logger.error("request failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
+            logger.error("request failed", metadata: ["path": "\(request.path.debugDescription)", "error": "\(error)"])
             return RegistryResponse(.internalServerError)
         }
     }
