@@ -26,8 +26,8 @@ import Testing
         let server = try KleinServe(scratch: scratch, arguments: ["--gc-interval", "1s", "--gc-grace", "3s"])
         defer { server.stop() }
         let orphan = TestBlob(TestContent.randomBytes(100))
-        _ = try await server.http.postBlob("ops/gc", orphan)
-        #expect(try await server.http.head("/v2/ops/gc/blobs/\(orphan.digest)").status == 200)
+        // Stored (201); whether the first collection has run yet depends on timing, so only its outcome is checked.
+        #expect(try await server.http.postBlob("ops/gc", orphan).status == 201)
         var status = 200
         for _ in 0..<75 where status == 200 {
             try await Task.sleep(for: .milliseconds(200))
