@@ -19,7 +19,7 @@ import Testing
         let big = "\(scratch.path)/big.bin"
         try Tools.peer("dd", "if=/dev/urandom", "of=\(big)", "bs=1M", "count=64", "status=none")
         let bigBlob = TestBlob(try Data(contentsOf: URL(fileURLWithPath: big)))
-        let slow = try Tools.start("curl", ["-s", "-X", "POST", "--limit-rate", "8M", "-H", "Content-Type: application/octet-stream",
+        let slow = try Tools.start("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "--limit-rate", "8M", "-H", "Content-Type: application/octet-stream",
                                             "--data-binary", "@\(big)", "http://\(server.host)/v2/safe/big/blobs/uploads/?digest=\(bigBlob.digest)"])
         let push = try Tools.start("skopeo", ["copy", "--dest-tls-verify=false", "oci:\(debian):debian",
                                               "docker://\(server.host)/safe/debian:v1"])
@@ -29,7 +29,7 @@ import Testing
         server.crash()
         slow.process.waitUntilExit()
         push.process.waitUntilExit()
-        #expect(slow.finish().stdout.isEmpty, "the slow upload was cut off before any answer")
+        #expect(slow.finish().stdout != "201", "the slow upload was cut off before it was acknowledged")
         _ = push.finish()
 
         // Restart: consistent, the acknowledged image intact, the cut-off blob invisible, pushes work again.
