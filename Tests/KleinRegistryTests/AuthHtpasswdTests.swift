@@ -119,6 +119,6 @@ import Testing
         let clock = ContinuousClock()
         let wrong = clock.measure { #expect(!htpasswd.verify(user: "slow", password: "nope")) }
         let unknown = clock.measure { #expect(!htpasswd.verify(user: "nobody", password: "nope")) }
-        #expect(unknown * 5 > wrong)
+        #expect(unknown * 20 > wrong, "without a dummy bcrypt an unknown user would answer thousands of times faster")
     }
 }
