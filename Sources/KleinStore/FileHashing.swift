@@ -21,12 +21,24 @@ public enum FileHashing {
         try digest(of: reader.file, algorithm: algorithm)
     }
 
+    /// A hasher that has consumed the whole file at `path`, to finalize or to continue with more bytes.
+    public static func hasher(ofFileAt path: String, algorithm: Digest.Algorithm = .sha256) throws(StoreError) -> DigestHasher {
+        let file = try POSIXFile.open(path, flags: O_RDONLY)
+        file.adviseSequential()
+        return try hasher(of: file, algorithm: algorithm)
+    }
+
     static func digest(of file: POSIXFile, algorithm: Digest.Algorithm) throws(StoreError) -> (digest: Digest, size: Int64) {
+        let hasher = try hasher(of: file, algorithm: algorithm)
+        return (hasher.finalize(), hasher.count)
+    }
+
+    private static func hasher(of file: POSIXFile, algorithm: Digest.Algorithm) throws(StoreError) -> DigestHasher {
         var hasher = DigestHasher(algorithm: algorithm)
         let readAhead = ReadAhead<StoreError>(chunkSize: BlobReader.chunkSize, slots: FileHashing.ringSize) { (buffer) throws(StoreError) in
             try file.readFully(into: buffer)
         }
         try readAhead.forEachChunk { chunk in hasher.update(chunk) }
-        return (hasher.finalize(), hasher.count)
+        return hasher
     }
 }

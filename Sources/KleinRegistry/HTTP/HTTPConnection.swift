@@ -54,7 +54,7 @@ struct HTTPConnection {
         if !body.isFinished, !(await body.drain(upTo: Self.drainLimit)) { keepAlive = false }
         let sent = try await write(response, for: request, version: head.version, keepAlive: keepAlive, to: channel)
         let duration = ContinuousClock.now - start
-        let route = Route(path: request.path)?.label ?? "unknown"
+        let route = request.route?.label ?? "unknown"
         metrics.request(route: route, method: head.method.rawValue, status: Int(response.status.code),
                         received: body.bytesRead, sent: sent, duration: duration)
         logger.info("request", metadata: [

@@ -10,6 +10,8 @@ struct RegistryRequest {
     let headers: HTTPHeaders
     /// The peer's address, for logs.
     let remote: String
+    /// The endpoint the path names, parsed once for the responder and for metrics.
+    let route: Route?
 
     init(head: HTTPRequestHead, remote: String) {
         method = head.method
@@ -23,6 +25,7 @@ struct RegistryRequest {
             path = FormDecoding.percentDecode(uri[...], plusIsSpace: false)
             query = []
         }
+        route = Route(path: path)
     }
 
     /// The first value of a query parameter.

@@ -57,9 +57,7 @@ extension RegistryService {
 
     /// `DELETE` on a session cancels it and drops its bytes.
     func cancelUpload(_ id: String, in name: String) async throws -> RegistryResponse {
-        guard UploadSessions.isValidID(id), let record = try await metadata.upload(id: id), record.repository == name else {
-            throw RegistryError.uploadUnknown(id)
-        }
+        try await requireSession(id, in: name)
         try await metadata.removeUpload(id: id)
         await uploads.discard(id: id)
         return RegistryResponse(.noContent)
@@ -71,9 +69,7 @@ extension RegistryService {
     /// request finishes it or fails with a client error other than 416, as distribution-spec prescribes.
     private func withSession(_ id: String, in name: String,
                              _ body: (UploadState) async throws -> RegistryResponse) async throws -> RegistryResponse {
-        guard UploadSessions.isValidID(id), let record = try await metadata.upload(id: id), record.repository == name else {
-            throw RegistryError.uploadUnknown(id)
-        }
+        try await requireSession(id, in: name)
         let state: UploadState
         do {
             guard let acquired = try await uploads.acquire(id: id, repository: name) else {
@@ -107,6 +103,13 @@ extension RegistryService {
         } catch {
             await uploads.release(state, keep: true)
             throw error
+        }
+    }
+
+    /// Fails with `BLOB_UPLOAD_UNKNOWN` unless `id` is a well-formed session recorded for repository `name`.
+    private func requireSession(_ id: String, in name: String) async throws {
+        guard UploadSessions.isValidID(id), let record = try await metadata.upload(id: id), record.repository == name else {
+            throw RegistryError.uploadUnknown(id)
         }
     }
 

@@ -34,7 +34,7 @@ public final class RegistryService: RequestResponder {
     }
 
     func respond(to request: RegistryRequest, body: RequestBody) async -> RegistryResponse {
-        guard let route = Route(path: request.path) else {
+        guard let route = request.route else {
             return RegistryResponse(error: RegistryError(.unsupported, status: 404, "no endpoint at \(request.path)"))
         }
         do {

@@ -138,15 +138,6 @@ actor UploadSessions {
     private func rebuild(id: String, repository: String) throws(StoreError) -> UploadState? {
         let path = path(of: id)
         guard (try FileSystem.regularFileStatus(path)) != nil else { return nil }
-        let file = try POSIXFile.open(path, flags: O_RDONLY)
-        var hasher = DigestHasher()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = try file.read(into: buffer)
-            if count == 0 { break }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-        }
-        return UploadState(id: id, repository: repository, path: path, hasher: hasher)
+        return UploadState(id: id, repository: repository, path: path, hasher: try FileHashing.hasher(ofFileAt: path))
     }
 }
