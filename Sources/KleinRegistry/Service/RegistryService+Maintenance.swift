@@ -61,8 +61,9 @@ extension RegistryService {
             known.insert(upload.id)
             let path = await uploads.path(of: upload.id)
             let modified = (try? FileSystem.regularFileStatus(path)).flatMap { $0 }.map { Int64($0.st_mtim.tv_sec) }
-            guard (modified ?? upload.created) < now - configuration.uploadExpiry || modified == nil && upload.created < now - 60,
-                  await !uploads.isBusy(upload.id) else { continue }
+            // A session whose file is gone is dead after a minute; others after the expiry since their last write.
+            let lifetime = modified == nil ? min(60, configuration.uploadExpiry) : configuration.uploadExpiry
+            guard (modified ?? upload.created) < now - lifetime, await !uploads.isBusy(upload.id) else { continue }
             expired += 1
             if !dryRun {
                 try await metadata.removeUpload(id: upload.id)
