@@ -39,6 +39,15 @@ public final class POSIXFile {
         }
     }
 
+    /// Reads up to `buffer.count` bytes starting at `offset`, without moving the file position; 0 means end of file.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(StoreError) -> Int {
+        while true {
+            let count = Glibc.pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
+            if count >= 0 { return count }
+            if errno != EINTR { throw .io(path: path, operation: "read", errno: errno) }
+        }
+    }
+
     /// Fills `buffer` unless the file ends first; returns the bytes read.
     public func readFully(into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) -> Int {
         var filled = 0

@@ -1,43 +1,57 @@
 import ArgumentParser
+import KleinClient
 import KleinOCI
 import KleinStore
 
-struct Inspect: ParsableCommand {
+struct Inspect: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a manifest or index from a layout: digest, type, config, layers, platforms, referrers.",
+        abstract: "Show a manifest or index from a registry or a layout: digest, type, config, layers, platforms, referrers.",
         discussion: """
         Examples:
+          klein inspect localhost:5000/app:v1
+          klein inspect localhost:5000/app:v1 --platform linux/arm64 --config
           klein inspect ./images:v1
           klein inspect oci:./images@sha256:4f1c… --json
           klein inspect ./images:v1 --raw > manifest.json
         """
     )
 
-    @Argument(help: "[oci:]PATH[:REF] or [oci:]PATH@DIGEST; REF may be omitted when the layout has one entry.")
-    var target: LayoutTarget
+    @Argument(help: "A registry reference, or [oci:]PATH[:REF] / [oci:]PATH@DIGEST (REF may be omitted when the layout has one entry).")
+    var target: ImageLocation
     @Flag(help: "Print a JSON document with the manifest and its config.") var json = false
-    @Flag(help: "Print the manifest's exact stored bytes.") var raw = false
-    @Flag(help: "Print the image config's exact stored bytes.") var config = false
+    @Flag(help: "Print the manifest's exact bytes.") var raw = false
+    @Flag(help: "Print the image config's exact bytes.") var config = false
+    @Option(help: "From an index, inspect the manifest for this platform, os/arch[/variant].") var platform: String?
+    @OptionGroup var client: ClientFlags
 
     func validate() throws {
         if [json, raw, config].filter({ $0 }).count > 1 { throw ValidationError("choose one of --json, --raw and --config") }
+        if let platform { _ = try Platform(parsing: platform) }
     }
 
-    func run() throws {
-        let layout = try target.open()
-        let descriptor = try layout.resolve(target.selector)
-        let bytes = try layout.blobs.read(descriptor.digest)
-        let manifest = try Manifest.parse(bytes, declared: descriptor.mediaType.isManifest ? descriptor.mediaType : nil)
-        if raw { return Output.writeRaw(bytes) }
-        var configBytes: [UInt8]?
-        if case let .image(image) = manifest, image.config.mediaType.isImageConfig {
-            configBytes = try layout.blobs.read(image.config.digest)
+    func run() async throws {
+        let (descriptor, bytes, manifest, configBytes, referrers) = try await withSession(client, registries: target.registry.map { [$0] } ?? []) { session in
+            let (endpoint, reference) = try target.source(in: session)
+            var fetched = try await endpoint.resolve(reference)
+            if let platform, case let .index(index) = fetched.manifest {
+                let wanted = try Platform(parsing: platform)
+                guard let chosen = PlatformChoice.best(in: index, for: wanted) else {
+                    throw CLIError("\(target) has no manifest for \(wanted) (it has: \(PlatformChoice.listing(index)))")
+                }
+                fetched = try await endpoint.manifest(chosen)
+            }
+            var configBytes: [UInt8]?
+            if case let .image(image) = fetched.manifest, image.config.mediaType.isImageConfig {
+                configBytes = try await endpoint.smallBlob(image.config)
+            }
+            let referrers = raw || config ? [] : try await endpoint.referrers(of: fetched.descriptor.digest)
+            return (fetched.descriptor, fetched.bytes, fetched.manifest, configBytes, referrers)
         }
+        if raw { return Output.writeRaw(bytes) }
         if config {
             guard let configBytes else { throw CLIError("\(target) has no image config (it is an index or an artifact)") }
             return Output.writeRaw(configBytes)
         }
-        let referrers = try layout.referrers(of: descriptor.digest)
         if json {
             var document: [String: JSONValue] = [
                 "digest": .string(descriptor.digest.description),

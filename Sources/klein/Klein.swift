@@ -7,12 +7,18 @@ struct Klein: AsyncParsableCommand {
         abstract: "Content-addressed artifacts: OCI layouts, images and artifacts named by their digest.",
         discussion: """
         Examples:
+          klein copy localhost:5000/app:v1 oci:./images:app-v1
+          klein artifact push localhost:5000/app:sbom sbom.json:application/spdx+json --artifact-type application/spdx+json
           klein layout init ./images
           klein import ./images:sbom sbom.spdx.json:application/spdx+json --artifact-type application/spdx+json
           klein inspect ./images:sbom
           klein layout fsck ./images
         """,
         version: KleinVersion.current,
-        subcommands: [LayoutCommand.self, LayerCommand.self, Inspect.self, Import.self, Unpack.self, DigestCommand.self, Serve.self, RegistryCommand.self, Version.self]
+        subcommands: [
+            Pull.self, Push.self, Copy.self, Inspect.self, Tags.self, Resolve.self, Delete.self, Catalog.self, Login.self, Logout.self,
+            ArtifactCommand.self, IndexCommand.self, LayoutCommand.self, LayerCommand.self, Import.self, Unpack.self, DigestCommand.self,
+            Serve.self, RegistryCommand.self, Version.self,
+        ]
     )
 }

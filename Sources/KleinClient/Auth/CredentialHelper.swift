@@ -1,0 +1,306 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Foundation
+import KleinOCI
+
+/// A `docker-credential-<name>` program, spoken to per the docker-credential-helpers protocol
+/// (github.com/docker/docker-credential-helpers, `client/client.go`): the verb `get`, `store` or `erase`
+/// as the only argument, the server URL (or for `store` a JSON object) on standard input, the answer on
+/// standard output, and exit status 1 with `credentials not found in native keychain` on standard output
+/// when nothing is stored. A helper running longer than `timeout` is killed with its process group.
+struct CredentialHelper: Sendable {
+    /// The `<name>` in `docker-credential-<name>`.
+    let name: String
+    /// The absolute path of the program found on the search path.
+    let executable: String
+    /// The environment the helper runs with.
+    let environment: [String: String]
+    let timeout: Duration
+
+    /// The most output read from a helper; a helper writing more is killed.
+    static let maximumOutput = 1 << 20
+    /// The username docker-credential-helpers use to mark `Secret` as an identity token.
+    static let identityTokenUsername = "<token>"
+
+    /// Finds `docker-credential-<name>` in the colon-separated `searchPath`.
+    init(name: String, searchPath: String, environment: [String: String], timeout: Duration = .seconds(30))
+        throws(ClientError)
+    {
+        guard !name.isEmpty, !name.contains("/"), !name.utf8.contains(0) else {
+            throw .credentialHelper(name: name, reason: "is not a valid helper name (it must be a plain file name)")
+        }
+        let program = "docker-credential-\(name)"
+        let directories = searchPath.split(separator: ":").map(String.init).filter { $0.hasPrefix("/") }
+        guard let found = directories.map({ "\($0)/\(program)" }).first(where: Self.isExecutableFile) else {
+            throw .credentialHelper(
+                name: name, reason: "\(program) was not found on the search path \(directories.joined(separator: ":"))")
+        }
+        self.name = name
+        self.executable = found
+        self.environment = environment
+        self.timeout = timeout
+    }
+
+    /// `get`: the credential stored for `serverURL`, or nil when the helper has none.
+    func get(serverURL: String) throws(ClientError) -> RegistryCredential? {
+        let output = try run("get", input: Array(serverURL.utf8))
+        guard output.succeeded else {
+            if output.saysNotFound { return nil }
+            throw failure("get", output)
+        }
+        let parsed: JSONValue
+        do {
+            parsed = try JSONParser.parse(output.standardOutput)
+        } catch {
+            throw .credentialHelper(name: name, reason: "answered get with output that is not JSON: \(error)")
+        }
+        guard let answer = parsed.objectValue else {
+            throw .credentialHelper(name: name, reason: "answered get with JSON that is not an object")
+        }
+        guard let username = answer["Username"]?.stringValue, let secret = answer["Secret"]?.stringValue else {
+            throw .credentialHelper(name: name, reason: #"answered get without string fields "Username" and "Secret""#)
+        }
+        if username.isEmpty && secret.isEmpty { return nil }
+        if username == Self.identityTokenUsername { return .identityToken(secret) }
+        return .basic(username: username, password: secret)
+    }
+
+    /// `store`: saves `credential` for `serverURL`.
+    func store(_ credential: RegistryCredential, serverURL: String) throws(ClientError) {
+        let (username, secret): (String, String) =
+            switch credential {
+            case let .basic(username, password): (username, password)
+            case let .identityToken(token): (Self.identityTokenUsername, token)
+            }
+        let request = JSONValue.object([
+            "ServerURL": .string(serverURL), "Username": .string(username), "Secret": .string(secret),
+        ])
+        let output = try run("store", input: request.canonicalBytes)
+        guard output.succeeded else { throw failure("store", output) }
+    }
+
+    /// `erase`: removes what is stored for `serverURL`; false when nothing was.
+    func erase(serverURL: String) throws(ClientError) -> Bool {
+        let output = try run("erase", input: Array(serverURL.utf8))
+        if output.succeeded { return true }
+        if output.saysNotFound { return false }
+        throw failure("erase", output)
+    }
+
+    private func failure(_ verb: String, _ output: Output) -> ClientError {
+        .credentialHelper(name: name, reason: "\(verb) failed (\(output.exitDescription)): \(output.message)")
+    }
+
+    private static func isExecutableFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && access(path, X_OK) == 0
+    }
+}
+
+extension CredentialHelper {
+    /// What a helper run produced.
+    struct Output {
+        /// The raw `waitpid` status.
+        var status: Int32
+        var standardOutput: [UInt8]
+        var standardError: [UInt8]
+
+        var succeeded: Bool { status == 0 }
+
+        /// docker-credential-helpers' `ErrCredentialsNotFound` message (`credentials not found in native keychain`).
+        var saysNotFound: Bool {
+            (String(decoding: standardOutput, as: UTF8.self) + String(decoding: standardError, as: UTF8.self))
+                .lowercased().contains("credentials not found")
+        }
+
+        var exitDescription: String {
+            status & 0x7f == 0 ? "exit status \((status >> 8) & 0xff)" : "killed by signal \(status & 0x7f)"
+        }
+
+        /// The helper's own words, trimmed and shortened, for an error message.
+        var message: String {
+            let raw = standardOutput.isEmpty ? standardError : standardOutput
+            let text = String(decoding: raw.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return text.isEmpty ? "no message" : text
+        }
+    }
+}
+
+extension CredentialHelper {
+    /// Runs the helper with `verb`, `input` on its standard input, and collects its output.
+    /// The helper gets its own process group so that a timeout kills whatever it started too.
+    func run(_ verb: String, input: [UInt8]) throws(ClientError) -> Output {
+        // The input is written whole before the helper starts, so a helper that never reads it
+        // cannot block Klein and no SIGPIPE can arise; it must fit the pipe's buffer.
+        guard input.count <= 16 * 1024 else {
+            throw .credentialHelper(name: name, reason: "\(verb) input is too large")
+        }
+        let (inputRead, inputWrite) = try makePipe()
+        try writeAll(input, to: inputWrite.fd)
+        inputWrite.close()
+        let (outputRead, outputWrite) = try makePipe()
+        let (errorRead, errorWrite) = try makePipe()
+        defer {  // also keeps the read ends alive until the helper is done
+            outputRead.close()
+            errorRead.close()
+        }
+
+        let pid = try spawn(verb, stdin: inputRead.fd, stdout: outputWrite.fd, stderr: errorWrite.fd)
+        inputRead.close()
+        outputWrite.close()
+        errorWrite.close()
+        let deadline = ContinuousClock.now + timeout
+        var output = Output(status: 0, standardOutput: [], standardError: [])
+        do throws(ClientError) {
+            try collect(outputRead.fd, errorRead.fd, into: &output, verb: verb, until: deadline)
+            output.status = try waitForExit(pid, verb: verb, until: deadline)
+        } catch {
+            killpg(pid, SIGKILL)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            throw error
+        }
+        return output
+    }
+
+    /// A file descriptor closed exactly once: by `close()` or when released.
+    private final class Descriptor {
+        private(set) var fd: Int32
+        init(_ fd: Int32) { self.fd = fd }
+        deinit { close() }
+        func close() {
+            if fd >= 0 { _ = Glibc.close(fd) }
+            fd = -1
+        }
+    }
+
+    private func makePipe() throws(ClientError) -> (read: Descriptor, write: Descriptor) {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw systemFailure("cannot create a pipe") }
+        let pair = (read: Descriptor(fds[0]), write: Descriptor(fds[1]))
+        // Close-on-exec keeps other helpers started meanwhile from holding these pipes open.
+        guard fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0 else {
+            throw systemFailure("cannot configure a pipe")
+        }
+        return pair
+    }
+
+    private func writeAll(_ bytes: [UInt8], to fd: Int32) throws(ClientError) {
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw systemFailure("cannot write its input")
+            }
+            offset += count
+        }
+    }
+
+    private func spawn(_ verb: String, stdin: Int32, stdout: Int32, stderr: Int32) throws(ClientError) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaultSignals = sigset_t()
+        sigemptyset(&defaultSignals)
+        sigaddset(&defaultSignals, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var environment = environment
+        if environment["PATH"] == nil { environment["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
+        let strings = [executable, verb] + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let copies = strings.map { (text: String) -> UnsafeMutablePointer<CChar>? in strdup(text) }
+        defer { copies.forEach { free($0) } }
+        let arguments = Array(copies[..<2]) + [nil]
+        let variables = Array(copies[2...]) + [nil]
+
+        var pid: pid_t = 0
+        var status = posix_spawn(&pid, executable, &actions, &attributes, arguments, variables)
+        // ETXTBSY: a process forked elsewhere in Klein (or the helper's installer) still has the program
+        // open for writing until its exec closes it; that passes within moments.
+        for _ in 0..<50 where status == ETXTBSY {
+            usleep(20_000)
+            status = posix_spawn(&pid, executable, &actions, &attributes, arguments, variables)
+        }
+        guard status == 0 else {
+            let reason = String(cString: strerror(status))
+            throw .credentialHelper(name: name, reason: "cannot start \(executable): \(reason)")
+        }
+        return pid
+    }
+
+    /// Reads standard output and standard error until both close, the output grows too large, or the deadline.
+    private func collect(
+        _ stdout: Int32, _ stderr: Int32, into output: inout Output, verb: String,
+        until deadline: ContinuousClock.Instant
+    ) throws(ClientError) {
+        var fds = [stdout, stderr].map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while fds.contains(where: { $0.fd >= 0 }) {
+            let ready = poll(&fds, nfds_t(fds.count), try milliseconds(until: deadline, verb: verb))
+            if ready < 0 {
+                if errno == EINTR { continue }
+                throw systemFailure("cannot wait for its output")
+            }
+            for index in fds.indices where fds[index].fd >= 0 && fds[index].revents != 0 {
+                let count = buffer.withUnsafeMutableBytes { Glibc.read(fds[index].fd, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 {
+                    fds[index].fd = -1
+                    continue
+                }
+                if index == 0 {
+                    output.standardOutput += buffer[..<count]
+                } else {
+                    output.standardError += buffer[..<count]
+                }
+                guard output.standardOutput.count + output.standardError.count <= Self.maximumOutput else {
+                    throw .credentialHelper(name: name, reason: "\(verb) wrote more than \(Self.maximumOutput) bytes")
+                }
+            }
+        }
+    }
+
+    private func waitForExit(_ pid: pid_t, verb: String, until deadline: ContinuousClock.Instant) throws(ClientError)
+        -> Int32
+    {
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid { return status }
+            if result < 0 && errno != EINTR { throw systemFailure("cannot wait for it to exit") }
+            _ = try milliseconds(until: deadline, verb: verb)
+            usleep(5_000)
+        }
+    }
+
+    /// The time left before `deadline` as a `poll` timeout; throws the timeout error once it has passed.
+    private func milliseconds(until deadline: ContinuousClock.Instant, verb: String) throws(ClientError) -> Int32 {
+        let left = ContinuousClock.now.duration(to: deadline)
+        guard left > .zero else {
+            throw .credentialHelper(name: name, reason: "\(verb) did not finish within \(timeout) and was killed")
+        }
+        let (seconds, attoseconds) = left.components
+        return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+    }
+
+    private func systemFailure(_ what: String) -> ClientError {
+        .credentialHelper(name: name, reason: "\(what): \(String(cString: strerror(errno)))")
+    }
+}

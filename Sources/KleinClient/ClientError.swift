@@ -1,0 +1,55 @@
+import KleinOCI
+import KleinStore
+
+/// Errors raised by KleinClient. Each names the registry, reference, file or digest involved and the reason.
+public enum ClientError: Error, Sendable, CustomStringConvertible {
+    /// The registry could not be reached at all (DNS, refused connection, TLS failure).
+    case unreachable(registry: String, reason: String)
+    /// The registry answered with an error status; `code`/`message` come from the distribution-spec error body.
+    case registry(registry: String, request: String, status: Int, code: String?, message: String)
+    /// The registry asked for credentials that were missing or rejected.
+    case unauthorized(registry: String, request: String, reason: String)
+    /// A manifest, tag, blob or repository does not exist.
+    case notFound(what: String)
+    /// Content received did not match its descriptor or the digest it was requested by.
+    case verificationFailed(what: String, error: OCIError)
+    /// The registry answered something a conforming registry never would.
+    case protocolViolation(registry: String, reason: String)
+    /// A credentials file could not be read or written, or is malformed.
+    case credentials(source: String, reason: String)
+    /// A `docker-credential-<name>` helper failed or answered something unreadable.
+    case credentialHelper(name: String, reason: String)
+    /// Something the user asked for cannot be done, e.g. plain HTTP to a remote host without `--insecure`.
+    case invalidRequest(String)
+    /// A document fetched or read could not be parsed.
+    case invalidContent(what: String, error: OCIError)
+    /// Reading or writing a local layout or file failed.
+    case store(StoreError)
+
+    public var description: String {
+        switch self {
+        case let .unreachable(registry, reason):
+            "cannot reach registry \(registry): \(reason)"
+        case let .registry(registry, request, status, code, message):
+            "\(registry): \(request) failed with HTTP \(status)\(code.map { " \($0)" } ?? ""): \(message)"
+        case let .unauthorized(registry, request, reason):
+            "\(registry): \(request) was refused: \(reason)"
+        case let .notFound(what):
+            "\(what) not found"
+        case let .verificationFailed(what, error):
+            "\(what): \(error)"
+        case let .protocolViolation(registry, reason):
+            "\(registry) broke the distribution protocol: \(reason)"
+        case let .credentials(source, reason):
+            "credentials in \(source): \(reason)"
+        case let .credentialHelper(name, reason):
+            "credential helper docker-credential-\(name): \(reason)"
+        case let .invalidRequest(reason):
+            reason
+        case let .invalidContent(what, error):
+            "\(what): \(error)"
+        case let .store(error):
+            "\(error)"
+        }
+    }
+}

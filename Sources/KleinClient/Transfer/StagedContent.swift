@@ -1,0 +1,40 @@
+import KleinOCI
+import KleinStore
+
+/// A manifest made here and not stored anywhere yet, with its blobs as local files or bytes: the source
+/// when pushing an artifact straight from files.
+public struct StagedContent: Sendable {
+    public enum Blob: Sendable {
+        case file(String)
+        case bytes([UInt8])
+    }
+
+    public let manifest: FetchedManifest
+    public let blobs: [Digest: Blob]
+
+    /// An artifact manifest (image-spec manifest.md, "Guidelines for Artifact Usage"): each file a layer
+    /// titled with its name (`org.opencontainers.image.title`), the empty config, `artifactType`, and
+    /// optionally a `subject`, which makes it a referrer. Files are hashed here, once.
+    public static func artifact(files: [OCILayout.ArtifactFile], artifactType: MediaType, annotations: [String: String]?,
+                                subject: Descriptor?) throws(ClientError) -> StagedContent {
+        var blobs: [Digest: Blob] = [:]
+        var titles = Set<String>()
+        var layers: [Descriptor] = []
+        for file in files {
+            guard titles.insert(file.title).inserted else { throw .invalidRequest("two files are titled \"\(file.title)\"") }
+            let (digest, size) = try RegistryClient.storeCall { () throws(StoreError) in try FileHashing.digest(ofFileAt: file.path) }
+            layers.append(Descriptor(mediaType: file.mediaType, digest: digest, size: size, annotations: [AnnotationKey.title: file.title]))
+            blobs[digest] = .file(file.path)
+        }
+        let empty = Array("{}".utf8)
+        blobs[Descriptor.empty.digest] = .bytes(empty)
+        var subjectEntry = subject
+        subjectEntry?.annotations = nil
+        subjectEntry?.platform = nil
+        let manifest = ImageManifest(artifactType: artifactType, config: .empty, layers: layers, subject: subjectEntry,
+                                     annotations: annotations?.isEmpty == false ? annotations : nil)
+        let bytes = manifest.canonicalJSON
+        let descriptor = Descriptor(mediaType: .ociManifest, digest: .of(bytes), size: Int64(bytes.count), artifactType: artifactType)
+        return StagedContent(manifest: FetchedManifest(bytes: bytes, descriptor: descriptor, manifest: .image(manifest)), blobs: blobs)
+    }
+}
