@@ -14,7 +14,7 @@ public struct ClientOptions: Sendable {
     public var parallelBlobs = 4
     /// Blobs at least this large are uploaded in chunks, so a dropped connection resumes instead of restarting.
     public var chunkedUploadThreshold: Int64 = 64 << 20
-    public var chunkSize: Int64 = 32 << 20
+    public var chunkSize: Int64 = 64 << 20
     /// Credentials given on the command line, by registry (`host[:port]`); they win over stored ones.
     public var credentials: [String: RegistryCredential] = [:]
 

@@ -17,12 +17,15 @@ struct ClientFlags: ParsableArguments {
     var jobs = 4
     @Option(help: "Attempts per request on 5xx, 429 and dropped connections (1 = no retries).")
     var attempts = 5
+    @Option(help: "Blobs of at least this many bytes are uploaded in chunks of this size, resuming after a dropped connection.")
+    var chunkSize: Int64 = 64 << 20
 
     func validate() throws {
         if password != nil && passwordStdin { throw ValidationError("use either --password or --password-stdin") }
         if (password != nil || passwordStdin) && username == nil { throw ValidationError("--password needs --username") }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
         guard (1...20).contains(attempts) else { throw ValidationError("--attempts must be between 1 and 20") }
+        guard chunkSize >= 64 << 10 else { throw ValidationError("--chunk-size must be at least 65536 bytes") }
     }
 
     /// A session whose flag credentials apply to `registries`.
@@ -31,6 +34,8 @@ struct ClientFlags: ParsableArguments {
         options.insecure = insecure
         options.parallelBlobs = jobs
         options.retry = RetryPolicy(attempts: attempts)
+        options.chunkSize = chunkSize
+        options.chunkedUploadThreshold = chunkSize
         if let username {
             let secret = try password ?? Self.readPasswordFromStandardInput()
             for registry in registries { options.credentials[registry] = .basic(username: username, password: secret) }
