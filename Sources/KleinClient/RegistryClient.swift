@@ -28,18 +28,25 @@ public final class RegistryClient: Sendable {
 
     var options: ClientOptions { session.options }
 
-    /// Whether plain HTTP may be used: always for loopback hosts (as Docker treats them), else only with `--insecure`.
-    var allowsPlainHTTP: Bool {
-        options.insecure || ((try? Reference(registry: registry, repository: "x", tag: nil, digest: nil))?.isLoopbackRegistry ?? false)
+    var isLoopback: Bool {
+        (try? Reference(registry: registry, repository: "x", tag: nil, digest: nil))?.isLoopbackRegistry ?? false
     }
 
-    /// The `/v2/` ping (distribution-spec, "Determining support"): picks HTTPS, or HTTP where allowed when
-    /// HTTPS cannot connect, and learns the authentication scheme from a 401 challenge.
+    /// The schemes to try, in order. Loopback registries (which Docker too treats as insecure) are tried
+    /// with HTTP first: an HTTP request to a TLS server fails at once, while a TLS handshake with a
+    /// plain-HTTP server waits for a timeout. Other hosts use HTTPS, and HTTP only with `--insecure`.
+    var schemes: [String] {
+        if isLoopback { return ["http", "https"] }
+        return options.insecure ? ["https", "http"] : ["https"]
+    }
+
+    /// The `/v2/` ping (distribution-spec, "Determining support"): picks the first of `schemes` that
+    /// answers, and learns the authentication scheme from a 401 challenge.
     @discardableResult
     public func ping() async throws(ClientError) -> String {
         if let known = origin.withLock({ $0 }) { return known }
         var failures: [String] = []
-        for scheme in allowsPlainHTTP ? ["https", "http"] : ["https"] {
+        for scheme in schemes {
             let candidate = "\(scheme)://\(registry)"
             var request = HTTPClientRequest(url: "\(candidate)/v2/")
             request.method = .GET
@@ -60,7 +67,7 @@ public final class RegistryClient: Sendable {
                 failures.append("\(scheme): \(Self.describe(error))")
             }
         }
-        let hint = allowsPlainHTTP ? "" : " (plain HTTP is tried only for localhost and loopback addresses, or with --insecure)"
+        let hint = schemes.contains("http") ? "" : " (plain HTTP is tried only for localhost and loopback addresses, or with --insecure)"
         throw .unreachable(registry: registry, reason: failures.joined(separator: "; ") + hint)
     }
 

@@ -32,12 +32,16 @@ public final class RegistrySession: Sendable {
     public init(options: ClientOptions = ClientOptions(), credentialStore: CredentialStore = CredentialStore()) {
         var tls = TLSConfiguration.makeClientConfiguration()
         if options.insecure { tls.certificateVerification = .none }
-        let configuration = HTTPClient.Configuration(
+        var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(15), read: .seconds(120), write: .seconds(120)),
             decompression: .disabled
         )
+        // Klein retries with its own backoff (RetryPolicy); the pool's silent retries until the connect
+        // timeout would turn a refused certificate or an unknown host into a 15-second wait.
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, options.parallelBlobs)
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.options = options
         self.credentialStore = credentialStore
