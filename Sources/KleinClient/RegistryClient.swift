@@ -28,6 +28,9 @@ public final class RegistryClient: Sendable {
 
     var options: ClientOptions { session.options }
 
+    /// Where the registry's API is served: Docker Hub's names (`docker.io`) are not its API host.
+    var apiHost: String { registry == "docker.io" ? "registry-1.docker.io" : registry }
+
     var isLoopback: Bool {
         (try? Reference(registry: registry, repository: "x", tag: nil, digest: nil))?.isLoopbackRegistry ?? false
     }
@@ -47,7 +50,7 @@ public final class RegistryClient: Sendable {
         if let known = origin.withLock({ $0 }) { return known }
         var failures: [String] = []
         for scheme in schemes {
-            let candidate = "\(scheme)://\(registry)"
+            let candidate = "\(scheme)://\(apiHost)"
             var request = HTTPClientRequest(url: "\(candidate)/v2/")
             request.method = .GET
             do {
@@ -167,7 +170,10 @@ public final class RegistryClient: Sendable {
     /// A connection error in words.
     static func describe(_ error: any Error) -> String {
         if let error = error as? HTTPClientError { return "\(error)" }
-        if let error = error as? NIOSSLError { return "TLS: \(error)" }
+        if let error = error as? NIOSSLError {
+            let hint = "\(error)".contains("CERTIFICATE_VERIFY_FAILED") ? " (the certificate is not trusted; --insecure skips verification)" : ""
+            return "TLS: \(error)\(hint)"
+        }
         return "\(error)"
     }
 }

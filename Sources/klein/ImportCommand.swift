@@ -29,13 +29,7 @@ struct Import: ParsableCommand {
         let configFile = try config.map { try Import.parseFile($0, defaultType: nil) }
         let type = try artifactType.map { try MediaType(validating: $0) }
         let subjectDigest = try subject.map { try Digest($0) }
-        var annotationMap: [String: String] = [:]
-        for annotation in annotations {
-            guard let equals = annotation.firstIndex(of: "="), equals != annotation.startIndex else {
-                throw ValidationError("annotation \"\(annotation)\" must be KEY=VALUE")
-            }
-            annotationMap[String(annotation[..<equals])] = String(annotation[annotation.index(after: equals)...])
-        }
+        let annotationMap = try parseAnnotations(annotations)
         let name = try target.refName()
         try OCILayout.validateArtifact(files: layers, artifactType: type, config: configFile, name: name)
         let layout = try OCILayout.create(at: target.path)

@@ -1,3 +1,4 @@
+import ArgumentParser
 import KleinOCI
 #if canImport(Glibc)
 import Glibc
@@ -44,6 +45,18 @@ enum Output {
             }.joined(separator: "  ")
         }.joined(separator: "\n")
     }
+}
+
+/// `KEY=VALUE` annotation arguments as a map; a later KEY wins.
+func parseAnnotations(_ arguments: [String]) throws -> [String: String] {
+    var map: [String: String] = [:]
+    for annotation in arguments {
+        guard let equals = annotation.firstIndex(of: "="), equals != annotation.startIndex else {
+            throw ValidationError("annotation \"\(annotation)\" must be KEY=VALUE")
+        }
+        map[String(annotation[..<equals])] = String(annotation[annotation.index(after: equals)...])
+    }
+    return map
 }
 
 /// A failure found while running a command (not a malformed command line): one line, exit code 1.

@@ -24,16 +24,7 @@ struct ArtifactContentFlags: ParsableArguments {
         if files.isEmpty { throw ValidationError("name at least one FILE") }
     }
 
-    func annotationMap() throws -> [String: String] {
-        var map: [String: String] = [:]
-        for annotation in annotations {
-            guard let equals = annotation.firstIndex(of: "="), equals != annotation.startIndex else {
-                throw ValidationError("annotation \"\(annotation)\" must be KEY=VALUE")
-            }
-            map[String(annotation[..<equals])] = String(annotation[annotation.index(after: equals)...])
-        }
-        return map
-    }
+    func annotationMap() throws -> [String: String] { try parseAnnotations(annotations) }
 
     /// The staged artifact, its files hashed; `subject` makes it a referrer.
     func stage(subject: Descriptor?) throws -> StagedContent {

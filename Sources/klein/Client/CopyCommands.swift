@@ -142,7 +142,7 @@ func runTransfer(from source: ImageLocation, to destination: ImageLocation, tran
             "digest": .string(written.digest.description), "mediaType": .string(written.mediaType.rawValue),
             "size": .integer(written.size), "source": .string(source.description), "destination": .string(destination.description),
             "blobs": .object(Dictionary(uniqueKeysWithValues: [BlobOutcome.copied, .existed, .mounted].map { ($0.rawValue, JSONValue.integer(Int64(outcomes[$0] ?? 0))) })),
-            "bytes": .integer(display.bytesMoved),
+            "bytes": .integer(display.bytesCopied),
         ]))
     } else {
         print(written.digest)

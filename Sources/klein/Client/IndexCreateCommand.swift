@@ -30,13 +30,7 @@ struct IndexCreate: AsyncParsableCommand {
 
     func run() async throws {
         guard !manifest.isEmpty else { throw ValidationError("name at least one --manifest") }
-        var annotationMap: [String: String] = [:]
-        for annotation in annotations {
-            guard let equals = annotation.firstIndex(of: "="), equals != annotation.startIndex else {
-                throw ValidationError("annotation \"\(annotation)\" must be KEY=VALUE")
-            }
-            annotationMap[String(annotation[..<equals])] = String(annotation[annotation.index(after: equals)...])
-        }
+        let annotationMap = try parseAnnotations(annotations)
         let written = try await withSession(client, registries: target.registry.map { [$0] } ?? []) { session -> Digest in
             let (endpoint, _) = try target.destination(in: session)
             var entries: [Descriptor] = []

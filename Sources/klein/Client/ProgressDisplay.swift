@@ -27,6 +27,7 @@ final class ProgressDisplay: Sendable {
         var drawnLines = 0
         var lastDraw: ContinuousClock.Instant?
         var outcomes: [BlobOutcome: Int] = [:]
+        var copiedBytes: Int64 = 0
     }
 
     private let mode: Mode
@@ -43,7 +44,8 @@ final class ProgressDisplay: Sendable {
 
     /// Blob outcomes so far, for summaries.
     var outcomes: [BlobOutcome: Int] { state.withLock { $0.outcomes } }
-    var bytesMoved: Int64 { state.withLock { $0.doneBytes } }
+    /// Bytes of the blobs that were copied (not those that existed or were mounted).
+    var bytesCopied: Int64 { state.withLock { $0.copiedBytes } }
 
     private func handle(_ event: TransferEvent) {
         state.withLock { state in
@@ -64,6 +66,7 @@ final class ProgressDisplay: Sendable {
                 state.order.removeAll { $0 == descriptor.digest }
                 state.finishedBlobs += 1
                 state.outcomes[outcome, default: 0] += 1
+                if outcome == .copied { state.copiedBytes += descriptor.size }
                 if mode == .lines { emit("\(short(descriptor.digest))  \(outcome.rawValue)  \(Output.bytes(descriptor.size))") }
             case let .manifestWritten(descriptor, reference):
                 if mode == .lines { emit("\(short(descriptor.digest))  manifest written\(reference.map { " as \($0)" } ?? "")") }
