@@ -99,6 +99,12 @@ public struct OCILayout: Sendable {
         return file
     }
 
+    /// The shared content lock as a value, for writers that cannot run inside `withWriteAccess` (async
+    /// transfers): held until the returned file is released.
+    public func acquireWriteAccess() throws(StoreError) -> POSIXFile {
+        try contentLock(exclusive: false)
+    }
+
     /// Runs `body` while holding the shared content lock: blobs written inside stay safe from `gc`
     /// until they are referenced from `index.json`.
     public func withWriteAccess<T>(_ body: () throws -> T) throws -> T {

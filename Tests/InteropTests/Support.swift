@@ -36,14 +36,20 @@ enum Tools {
 
     /// Runs a program with output captured in files (no pipe deadlocks on large output).
     @discardableResult
-    static func run(_ program: String, _ arguments: [String], in directory: String? = nil) throws -> Run {
-        let process = try start(program, arguments, in: directory)
+    static func run(
+        _ program: String, _ arguments: [String], in directory: String? = nil, environment: [String: String]? = nil, stdin: String? = nil
+    ) throws -> Run {
+        let process = try start(program, arguments, in: directory, environment: environment, stdin: stdin)
         process.process.waitUntilExit()
         return process.finish()
     }
 
-    static func start(_ program: String, _ arguments: [String], in directory: String? = nil) throws -> RunningProcess {
-        try RunningProcess(executable: program == "klein" ? klein : path(of: program), arguments: arguments, directory: directory)
+    /// Starts a program; `environment` is merged over this process's environment, `stdin` (if given) is its standard input.
+    static func start(
+        _ program: String, _ arguments: [String], in directory: String? = nil, environment: [String: String]? = nil, stdin: String? = nil
+    ) throws -> RunningProcess {
+        try RunningProcess(executable: program == "klein" ? klein : path(of: program), arguments: arguments, directory: directory,
+                           environment: environment, stdin: stdin)
     }
 
     /// Runs `klein` and expects success, returning its standard output.
@@ -78,19 +84,31 @@ final class RunningProcess {
     let process = Process()
     private let stdoutURL: URL
     private let stderrURL: URL
+    private let stdinURL: URL?
 
-    init(executable: String, arguments: [String], directory: String?) throws {
+    /// `environment` is merged over this process's environment; `stdin`, if given, is written to a file that becomes
+    /// the standard input (else `/dev/null`).
+    init(executable: String, arguments: [String], directory: String?, environment: [String: String]? = nil, stdin: String? = nil) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("klein-run-\(UUID().uuidString)")
         stdoutURL = base.appendingPathExtension("out")
         stderrURL = base.appendingPathExtension("err")
+        stdinURL = stdin.map { _ in base.appendingPathExtension("in") }
+        if let stdin, let stdinURL { try Data(stdin.utf8).write(to: stdinURL) }
         FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
         FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)
         process.standardError = try FileHandle(forWritingTo: stderrURL)
-        process.standardInput = FileHandle.nullDevice
+        if let stdinURL {
+            process.standardInput = try FileHandle(forReadingFrom: stdinURL)
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         try process.run()
     }
 
@@ -98,6 +116,7 @@ final class RunningProcess {
         defer {
             try? FileManager.default.removeItem(at: stdoutURL)
             try? FileManager.default.removeItem(at: stderrURL)
+            if let stdinURL { try? FileManager.default.removeItem(at: stdinURL) }
         }
         let read = { (url: URL) in (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
         return Run(status: process.terminationStatus, stdout: read(stdoutURL), stderr: read(stderrURL))

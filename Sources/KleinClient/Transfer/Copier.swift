@@ -35,7 +35,13 @@ public struct Copier: Sendable {
         }
         let plan = try await CopyPlan.make(root: root, source: source, referrers: referrers)
         observer?(.planned(blobs: plan.blobs.count, bytes: plan.totalBytes))
-        let writer = try DestinationWriter(destination: destination, source: source, observer: observer)
+        // A layout being written keeps `gc` away until its new content is referenced.
+        var writeAccess: POSIXFile?
+        if case let .layout(layout) = destination {
+            writeAccess = try RegistryClient.storeCall { () throws(StoreError) in try layout.acquireWriteAccess() }
+        }
+        defer { withExtendedLifetime(writeAccess) {} }
+        let writer = DestinationWriter(destination: destination, source: source, observer: observer)
         do {
             try await writer.copyBlobs(plan.blobs, parallel: parallelBlobs)
             for manifest in plan.manifests {

@@ -10,7 +10,7 @@ final class DestinationWriter: Sendable {
     let observer: TransferObserver?
     private let added = Mutex<[Digest]>([])
 
-    init(destination: ContentEndpoint, source: ContentEndpoint, observer: TransferObserver?) throws(ClientError) {
+    init(destination: ContentEndpoint, source: ContentEndpoint, observer: TransferObserver?) {
         self.destination = destination
         self.source = source
         self.observer = observer
