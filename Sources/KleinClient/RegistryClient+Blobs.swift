@@ -86,15 +86,20 @@ extension RegistryClient {
         let request = RegistryRequest(.POST, .path("/v2/\(repository)/blobs/uploads/?mount=\(digest)&from=\(source)"),
                                       scopes: [Scope.push(repository), Scope.pull(source)], summary: "mount blob \(digest) from \(source) into \(repository)")
         let response = try await send(request)
-        _ = try? await response.body.collect(upTo: 1 << 16)
+        if response.status == .created || response.status == .accepted {
+            await response.discardBody()
+        }
         if response.status == .created { return true }
         if response.status == .accepted, let location = response.headers.first(name: "Location") {
             // The registry opened an ordinary upload instead; it is not needed.
             let cancel = RegistryRequest(.DELETE, .location(location), scopes: [Scope.push(repository)], summary: "cancel upload in \(repository)")
-            if let answer = try? await send(cancel) { _ = try? await answer.body.collect(upTo: 1 << 16) }
+            if let answer = try? await send(cancel) { await answer.discardBody() }
             return false
         }
-        if response.status == .notFound || response.status == .unauthorized || response.status == .forbidden { return false }
+        if response.status == .notFound || response.status == .unauthorized || response.status == .forbidden {
+            await response.discardBody()
+            return false
+        }
         throw await failure(response, request)
     }
 
@@ -103,10 +108,10 @@ extension RegistryClient {
         let request = RegistryRequest(.POST, .path("/v2/\(repository)/blobs/uploads/"), scopes: [Scope.push(repository)],
                                       summary: "start upload in \(repository)")
         let response = try await send(request)
-        _ = try? await response.body.collect(upTo: 1 << 16)
         guard response.status == .accepted, let location = response.headers.first(name: "Location") else {
             throw await failure(response, request)
         }
+        await response.discardBody()
         return RegistryRequest.Target.location(location).url(relativeTo: try await ping() + "/v2/")
     }
 
@@ -127,7 +132,7 @@ extension RegistryClient {
         request.timeout = .seconds(3600)
         let response = try await send(request)
         guard response.status == .created else { throw await failure(response, request) }
-        _ = try? await response.body.collect(upTo: 1 << 16)
+        await response.discardBody()
         if let stored = response.headers.first(name: "Docker-Content-Digest").flatMap({ try? Digest($0) }), stored != descriptor.digest {
             throw .protocolViolation(registry: registry, reason: "\(request.summary): stored as \(stored)")
         }

@@ -87,7 +87,7 @@ extension RegistryClient {
         request.body = { .bytes(ByteBuffer(bytes: bytes)) }
         let response = try await send(request)
         guard response.status == .created || response.status == .ok else { throw await failure(response, request) }
-        _ = try? await response.body.collect(upTo: 1 << 16)
+        await response.discardBody()
         if let sent = response.headers.first(name: "Docker-Content-Digest").flatMap({ try? Digest($0) }),
            sent != Digest.of(bytes, algorithm: sent.algorithm) {
             throw .protocolViolation(registry: registry, reason: "\(request.summary): stored as \(sent), not as the digest of the bytes sent")
@@ -103,6 +103,6 @@ extension RegistryClient {
         guard response.status == .accepted || response.status == .ok || response.status == .noContent else {
             throw await failure(response, request, notFound: "manifest \(registry)/\(repository):\(reference)")
         }
-        _ = try? await response.body.collect(upTo: 1 << 16)
+        await response.discardBody()
     }
 }

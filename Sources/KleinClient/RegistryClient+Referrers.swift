@@ -28,7 +28,7 @@ extension RegistryClient {
             }
             filtered = response.headers.first(name: "OCI-Filters-Applied")?.contains("artifactType") ?? false
         } else if response.status == .notFound {
-            _ = try? await response.body.collect(upTo: 1 << 16)
+            await response.discardBody()
             descriptors = try await referrersFromTagSchema(repository, of: digest)?.index.manifests ?? []
         } else {
             throw await failure(response, request)

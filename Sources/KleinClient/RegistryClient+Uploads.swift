@@ -47,10 +47,10 @@ extension RegistryClient {
             request.replayable = false
             do throws(ClientError) {
                 let response = try await send(request)
-                _ = try? await response.body.collect(upTo: 1 << 16)
                 guard response.status == .accepted, let next = response.headers.first(name: "Location") else {
                     throw await failure(response, request)
                 }
+                await response.discardBody()
                 location = RegistryRequest.Target.location(next).url(relativeTo: location)
                 offset += length
                 progress?(length)
@@ -71,10 +71,12 @@ extension RegistryClient {
     func uploadStatus(_ repository: String, location: String) async throws(ClientError) -> (location: String, offset: Int64) {
         let request = RegistryRequest(.GET, .location(location), scopes: [Scope.push(repository)], summary: "GET upload status in \(repository)")
         let response = try await send(request)
-        _ = try? await response.body.collect(upTo: 1 << 16)
         guard response.status == .noContent || response.status == .ok else { throw await failure(response, request) }
+        await response.discardBody()
         let next = response.headers.first(name: "Location").map { RegistryRequest.Target.location($0).url(relativeTo: location) } ?? location
-        guard let range = response.headers.first(name: "Range") else { return (next, 0) }
+        // `0-0` is what registries answer for an empty session as well as for one byte; chunks are never
+        // one byte long, so it means nothing was kept.
+        guard let range = response.headers.first(name: "Range"), range != "0-0", range != "bytes=0-0" else { return (next, 0) }
         let end = range.split(separator: "-").last.flatMap { Int64($0) }
         guard let end else { throw .protocolViolation(registry: registry, reason: "upload status has an unreadable Range \"\(range)\"") }
         return (next, end + 1)

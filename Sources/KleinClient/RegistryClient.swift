@@ -56,7 +56,7 @@ public final class RegistryClient: Sendable {
             do {
                 let response = try await session.http.execute(request, timeout: .seconds(30))
                 let status = Int(response.status.code)
-                _ = try? await response.body.collect(upTo: 1 << 16)
+                await response.discardBody()
                 if status == 401 {
                     await authenticator.learn(AuthChallenge.parse(response.headers["WWW-Authenticate"]))
                 } else if status == 404 {
@@ -108,13 +108,13 @@ public final class RegistryClient: Sendable {
             let status = Int(response.status.code)
             if status == 401 && !crossedOrigin && !answeredChallenge && canRepeat {
                 let challenges = AuthChallenge.parse(response.headers["WWW-Authenticate"])
-                _ = try? await response.body.collect(upTo: 1 << 16)
+                await response.discardBody()
                 try await authenticator.answer(challenges, scopes: request.scopes, request: request.summary)
                 answeredChallenge = true
                 continue
             }
             if [301, 302, 303, 307, 308].contains(status), let location = response.headers.first(name: "Location") {
-                _ = try? await response.body.collect(upTo: 1 << 16)
+                await response.discardBody()
                 redirects += 1
                 guard redirects <= 5 else {
                     throw .protocolViolation(registry: registry, reason: "\(request.summary): more than 5 redirects")
@@ -132,7 +132,7 @@ public final class RegistryClient: Sendable {
             }
             if RetryPolicy.isTransient(status: status), canRepeat, attempt < options.retry.attempts {
                 let retryAfter = response.headers.first(name: "Retry-After")
-                _ = try? await response.body.collect(upTo: 1 << 16)
+                await response.discardBody()
                 try await pause(options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter))
                 attempt += 1
                 continue
@@ -199,6 +199,6 @@ extension RegistryClient {
         let request = RegistryRequest(.GET, .path("/v2/"), scopes: [], summary: "log in")
         let response = try await send(request)
         guard response.status == .ok else { throw await failure(response, request) }
-        _ = try? await response.body.collect(upTo: 1 << 16)
+        await response.discardBody()
     }
 }

@@ -42,3 +42,11 @@ enum Scope {
     static func delete(_ repository: String) -> String { "repository:\(repository):delete" }
     static let catalog = "registry:catalog:*"
 }
+
+extension HTTPClientResponse {
+    /// Reads and drops a body the caller does not need (at most 64 KiB), so the connection can be reused.
+    /// A body can be read once: call this only after deciding the response is not an error to report.
+    func discardBody() async {
+        _ = try? await body.collect(upTo: 1 << 16)
+    }
+}
