@@ -4,8 +4,8 @@
 # Targets: Klein's throughput >= 0.9x OpenSSL's; Klein's peak RSS < 32 MiB. Exits 1 when a target is missed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product klein >/dev/null
-klein=".build/release/klein"
+. bench/common.sh
+klein=$(release_klein)
 data="${KLEIN_BENCH_DIR:-/tmp/klein-bench}"
 file="$data/digest-1GiB.bin"
 mkdir -p "$data"

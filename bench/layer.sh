@@ -8,8 +8,8 @@
 # Prints both figures, the ratios and Klein's peak RSS (target < 64 MiB); exits 1 when a target is missed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product klein >/dev/null
-klein="$PWD/.build/release/klein"
+. bench/common.sh
+klein=$(release_klein)
 rootfs=$(scripts/rootfs)
 rounds="${KLEIN_BENCH_ROUNDS:-3}"
 work=$(mktemp -d /tmp/klein-layer-bench.XXXXXX)

@@ -12,23 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(skopeo docker-registry curl)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "installing: ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-
-if [ -z "${KLEIN_BIN:-}" ]; then
-  swift build -c release --product klein >/dev/null
-fi
-klein="${KLEIN_BIN:-$PWD/.build/release/klein}"
+. bench/common.sh
+ensure_packages skopeo docker-registry curl
+klein=$(release_klein)
 rounds="${KLEIN_BENCH_ROUNDS:-5}"
 work=$(mktemp -d /tmp/klein-transfer-bench.XXXXXX)
 registry_pid=""
