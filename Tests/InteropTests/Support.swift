@@ -94,8 +94,8 @@ final class RunningProcess {
         stderrURL = base.appendingPathExtension("err")
         stdinURL = stdin.map { _ in base.appendingPathExtension("in") }
         if let stdin, let stdinURL { try Data(stdin.utf8).write(to: stdinURL) }
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }

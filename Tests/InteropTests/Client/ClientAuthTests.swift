@@ -20,9 +20,7 @@ import Testing
         let host = registry.server.host
 
         try cli.succeed(["push", image.location, "\(host)/team/app:v1", "-u", "writer", "--password-stdin"], stdin: Self.writerPassword + "\n")
-        let pulled = "\(scratch.path)/pulled"
-        try cli.succeed(["pull", "\(host)/team/app:v1", "oci:\(pulled):app", "-u", "reader", "-p", Self.readerPassword])
-        try image.expectIdentical(toLayout: pulled, ref: "app")
+        try cli.expectPull("\(host)/team/app:v1", options: ["-u", "reader", "-p", Self.readerPassword], toMatch: image)
 
         // The reader may pull team/** but not push there.
         let refused = try cli.fail(["push", image.location, "\(host)/team/app:v2", "-u", "reader", "-p", Self.readerPassword])
@@ -47,8 +45,7 @@ import Testing
         #expect(anonymous.stderr.contains("klein login") || anonymous.stderr.lowercased().contains("refused"), "\(anonymous)")
         #expect(!FileManager.default.fileExists(atPath: fresh), "a refused pull created \(fresh)")
         try cli.succeed(["push", image.location, "\(host)/public/app:v1", "-u", "writer", "-p", Self.writerPassword])
-        try cli.succeed(["pull", "\(host)/public/app:v1", "oci:\(fresh):app"])
-        try image.expectIdentical(toLayout: fresh, ref: "app")
+        try cli.expectPull("\(host)/public/app:v1", into: "fresh", toMatch: image)
     }
 
     // MARK: - 8. Distribution with htpasswd
@@ -58,15 +55,19 @@ import Testing
         let scratch = try Scratch()
         let cli = ClientCLI(scratch: scratch)
         let image = try ClientTestImage.make(in: scratch, files: [200_000])
-        let registry = try await DistributionWithAuth.start(scratch: scratch, htpasswd: try AuthRegistry.htpasswdFile(in: scratch))
+        let htpasswd = try AuthRegistry.htpasswdFile(in: scratch)
+        let registry = try await DistributionServer.start(scratch: scratch, logLevel: "info", extraConfig: """
+            auth:
+              htpasswd:
+                realm: klein-client-tests
+                path: \(htpasswd)
+            """, readyStatus: 401)
         defer { registry.stop() }
         let host = registry.host
 
         let push = try cli.run(["push", image.location, "\(host)/team/app:v1", "-u", "writer", "--password-stdin"], stdin: Self.writerPassword + "\n")
         #expect(push.result.succeeded, "\(push)\n--- docker-registry:\n\(registry.log)")
-        let pulled = "\(scratch.path)/pulled"
-        try cli.succeed(["pull", "\(host)/team/app:v1", "oci:\(pulled):app", "-u", "reader", "-p", Self.readerPassword])
-        try image.expectIdentical(toLayout: pulled, ref: "app")
+        try cli.expectPull("\(host)/team/app:v1", options: ["-u", "reader", "-p", Self.readerPassword], toMatch: image)
 
         let fresh = "\(scratch.path)/fresh"
         let anonymousPull = try cli.fail(["pull", "\(host)/team/app:v1", "oci:\(fresh):app"])
@@ -119,9 +120,7 @@ import Testing
 
         try scratch.write("docker-config/config.json", #"{"credHelpers": {"\#(host)": "test", "other.example.com": "absent"}}"#)
         try cli.succeed(["push", image.location, "\(host)/team/app:v1"])
-        let pulled = "\(scratch.path)/pulled"
-        try cli.succeed(["pull", "\(host)/team/app:v1", "oci:\(pulled):app"])
-        try image.expectIdentical(toLayout: pulled, ref: "app")
+        try cli.expectPull("\(host)/team/app:v1", toMatch: image)
         let calls = (try? String(contentsOfFile: helperLog, encoding: .utf8)) ?? ""
         #expect(calls.contains("get \(host)"), "the helper was not asked: \(calls)")
         #expect(!calls.contains("store") && !calls.contains("erase"), "\(calls)")
@@ -164,9 +163,7 @@ import Testing
         #expect(config["psFormat"] as? String == "table {{.ID}}\t{{.Image}}", "other keys kept: \(config)")
 
         try cli.succeed(["push", image.location, "\(host)/team/app:v1"])
-        let pulled = "\(scratch.path)/pulled"
-        try cli.succeed(["pull", "\(host)/team/app:v1", "oci:\(pulled):app"])
-        try image.expectIdentical(toLayout: pulled, ref: "app")
+        try cli.expectPull("\(host)/team/app:v1", toMatch: image)
 
         try cli.succeed(["logout", host])
         config = try scratch.json("docker-config/config.json")

@@ -14,10 +14,9 @@ import Testing
         let scratch = try Scratch()
         let cli = ClientCLI(scratch: scratch)
         let image = try ClientTestImage.make(in: scratch, files: [300_000])
-        let server = try await KleinServe.start(scratch: scratch)
-        defer { server.stop() }
-        let proxy = try await FaultProxy.start(upstream: server.base)
-        defer { proxy.stop() }
+        let serve = try await ProxiedServe.start(cli: cli)
+        defer { serve.stop() }
+        let (server, proxy) = (serve.server, serve.proxy)
 
         // Push: the first upload POST and the first two manifest PUTs are refused.
         try await proxy.setRules([
@@ -81,10 +80,9 @@ import Testing
         let cli = ClientCLI(scratch: scratch)
         let image = try ClientTestImage.make(in: scratch, files: [12_000_000])
         let layerSize = try #require(image.layerSizes.first)
-        let server = try await KleinServe.start(scratch: scratch)
-        defer { server.stop() }
-        let proxy = try await FaultProxy.start(upstream: server.base)
-        defer { proxy.stop() }
+        let serve = try await ProxiedServe.start(cli: cli)
+        defer { serve.stop() }
+        let (server, proxy) = (serve.server, serve.proxy)
 
         try await proxy.setRules([.dropRequest(after: dropAfter, method: "PATCH", path: "/blobs/uploads/")])
         try cli.succeed(["push", image.location, "\(proxy.host)/app:v1", "--chunk-size", "4194304", "--jobs", "1"])
@@ -105,9 +103,7 @@ import Testing
             #expect(resent == layerSize - 4_194_304, "bytes sent after resuming: \(resent) of \(layerSize)\n\(rendered)")
         }
 
-        let destination = "\(scratch.path)/pulled"
-        try cli.succeed(["pull", "\(server.host)/app:v1", "oci:\(destination):app"])
-        try image.expectIdentical(toLayout: destination, ref: "app")
+        try cli.expectPull("\(server.host)/app:v1", toMatch: image)
     }
 
     @Test("a chunk answered 503 is sent again from where the session stands")
@@ -115,10 +111,9 @@ import Testing
         let scratch = try Scratch()
         let cli = ClientCLI(scratch: scratch)
         let image = try ClientTestImage.make(in: scratch, files: [9_000_000])
-        let server = try await KleinServe.start(scratch: scratch)
-        defer { server.stop() }
-        let proxy = try await FaultProxy.start(upstream: server.base)
-        defer { proxy.stop() }
+        let serve = try await ProxiedServe.start(cli: cli)
+        defer { serve.stop() }
+        let (server, proxy) = (serve.server, serve.proxy)
 
         try await proxy.setRules([.status(503, retryAfter: "1", method: "PATCH", path: "/blobs/uploads/")])
         try cli.succeed(["push", image.location, "\(proxy.host)/app:v1", "--chunk-size", "4194304", "--jobs", "1"])
@@ -126,9 +121,7 @@ import Testing
         let rendered = FaultProxy.render(log)
         let refused = try #require(log.firstIndex { $0.method == "PATCH" && $0.fault == .status }, "\(rendered)")
         #expect(log[(refused + 1)...].filter { $0.method == "PATCH" }.map(\.status) == [202, 202, 202], "\(rendered)")
-        let destination = "\(scratch.path)/pulled"
-        try cli.succeed(["pull", "\(server.host)/app:v1", "oci:\(destination):app"])
-        try image.expectIdentical(toLayout: destination, ref: "app")
+        try cli.expectPull("\(server.host)/app:v1", toMatch: image)
     }
 
     // MARK: - 3. Download resume
@@ -140,16 +133,12 @@ import Testing
         let image = try ClientTestImage.make(in: scratch, files: [3_000_000])
         let layer = try #require(image.layers.first)
         let layerSize = try #require(image.layerSizes.first)
-        let server = try await KleinServe.start(scratch: scratch)
-        defer { server.stop() }
-        try cli.succeed(["push", image.location, "\(server.host)/app:v1"])
-        let proxy = try await FaultProxy.start(upstream: server.base)
-        defer { proxy.stop() }
+        let serve = try await ProxiedServe.start(cli: cli, pushing: image)
+        defer { serve.stop() }
+        let proxy = serve.proxy
 
         try await proxy.setRules([.dropResponse(after: 1_000_000, method: "GET", path: "/blobs/\(layer)$", times: 2)])
-        let destination = "\(scratch.path)/pulled"
-        try cli.succeed(["pull", "\(proxy.host)/app:v1", "oci:\(destination):app", "--jobs", "1"])
-        try image.expectIdentical(toLayout: destination, ref: "app")
+        try cli.expectPull("\(proxy.host)/app:v1", options: ["--jobs", "1"], toMatch: image)
 
         let log = try await proxy.log()
         let rendered = FaultProxy.render(log)
@@ -169,11 +158,9 @@ import Testing
         let cli = ClientCLI(scratch: scratch)
         let image = try ClientTestImage.make(in: scratch, files: [500_000])
         let layer = try #require(image.layers.first)
-        let server = try await KleinServe.start(scratch: scratch)
-        defer { server.stop() }
-        try cli.succeed(["push", image.location, "\(server.host)/app:v1"])
-        let proxy = try await FaultProxy.start(upstream: server.base)
-        defer { proxy.stop() }
+        let serve = try await ProxiedServe.start(cli: cli, pushing: image)
+        defer { serve.stop() }
+        let proxy = serve.proxy
 
         // Into a new layout: it is not created.
         try await proxy.setRules([.corruptResponse(at: 100, path: "/blobs/\(layer)$", times: 20)])
@@ -199,11 +186,9 @@ import Testing
         let scratch = try Scratch()
         let cli = ClientCLI(scratch: scratch)
         let image = try ClientTestImage.make(in: scratch, files: [10_000])
-        let server = try await KleinServe.start(scratch: scratch)
-        defer { server.stop() }
-        try cli.succeed(["push", image.location, "\(server.host)/app:v1"])
-        let proxy = try await FaultProxy.start(upstream: server.base)
-        defer { proxy.stop() }
+        let serve = try await ProxiedServe.start(cli: cli, pushing: image)
+        defer { serve.stop() }
+        let proxy = serve.proxy
 
         try await proxy.setRules([.corruptResponse(at: 10, method: "GET", path: "/manifests/", times: 20)])
         let fresh = "\(scratch.path)/fresh"
@@ -235,9 +220,7 @@ import Testing
         defer { proxy.stop() }
 
         try await proxy.setRules([.redirect(method: "GET", path: "/blobs/sha256:", times: 10)])
-        let destination = "\(scratch.path)/pulled"
-        try cli.succeed(["pull", "\(proxy.host)/public/app:v1", "oci:\(destination):app", "-u", "writer", "-p", password])
-        try image.expectIdentical(toLayout: destination, ref: "app")
+        try cli.expectPull("\(proxy.host)/public/app:v1", options: ["-u", "writer", "-p", password], toMatch: image)
 
         let log = try await proxy.log()
         let rendered = FaultProxy.render(log)
@@ -287,5 +270,32 @@ import Testing
         let run = try cli.fail(["pull", "\(server.host)/app:missing", "oci:\(existing):other"])
         #expect(run.stderr.lowercased().contains("not found"), "\(run)")
         #expect(directorySnapshot(existing) == before, "a failed pull changed \(existing)")
+    }
+}
+
+/// `klein serve` in the scratch directory of a test's `ClientCLI`, with `fault_proxy.py` in front of it.
+private struct ProxiedServe {
+    let server: KleinServe
+    let proxy: FaultProxy
+
+    /// Starts `klein serve`, pushes `image` straight to it as `app:v1` when one is given (so faults touch only
+    /// what comes after), then starts the proxy.
+    static func start(
+        cli: ClientCLI, pushing image: ClientTestImage? = nil, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> ProxiedServe {
+        let server = try await KleinServe.start(scratch: cli.scratch)
+        do {
+            if let image { try cli.succeed(["push", image.location, "\(server.host)/app:v1"], sourceLocation: sourceLocation) }
+            return ProxiedServe(server: server, proxy: try await FaultProxy.start(upstream: server.base))
+        } catch {
+            server.stop(sourceLocation: sourceLocation)
+            throw error
+        }
+    }
+
+    /// Stops the proxy, then the server (which must shut down cleanly on SIGTERM).
+    func stop(sourceLocation: SourceLocation = #_sourceLocation) {
+        proxy.stop()
+        server.stop(sourceLocation: sourceLocation)
     }
 }

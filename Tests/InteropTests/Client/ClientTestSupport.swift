@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Testing
 
 /// Runs the real `klein` binary for the registry client tests, in a hermetic credential environment:
@@ -51,6 +48,33 @@ struct ClientCLI {
                 sourceLocation: sourceLocation)
         return run
     }
+
+    /// Pulls `reference` (with `options` after it, e.g. credentials) into the new layout `scratch/<layout>` as
+    /// ref `app`, requiring success, and expects that layout to hold `image` byte for byte.
+    func expectPull(
+        _ reference: String, options: [String] = [], into layout: String = "pulled", toMatch image: ClientTestImage,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let destination = "\(scratch.path)/\(layout)"
+        try succeed(["pull", reference, "oci:\(destination):app"] + options, sourceLocation: sourceLocation)
+        try image.expectIdentical(toLayout: destination, ref: "app", sourceLocation: sourceLocation)
+    }
+}
+
+extension Tools {
+    /// Runs klein expecting success; returns the first line of its output.
+    static func kleinFirstLine(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let result = try run("klein", arguments)
+        #expect(result.succeeded, "klein \(arguments.joined(separator: " ")) failed: \(result.stderr)", sourceLocation: sourceLocation)
+        return result.stdout.split(separator: "\n").first.map(String.init) ?? ""
+    }
+
+    /// Runs klein expecting failure; returns its stderr.
+    static func kleinFailure(_ arguments: String..., sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let result = try run("klein", arguments)
+        #expect(!result.succeeded, "klein \(arguments.joined(separator: " ")) should have failed: \(result.stdout)", sourceLocation: sourceLocation)
+        return result.stderr
+    }
 }
 
 /// One finished `klein` run, printable for failure messages.
@@ -82,8 +106,8 @@ struct ClientRun: CustomStringConvertible {
     }
 }
 
-/// A single-image OCI layout made by umoci (`umoci init`, `umoci new`) with one layer of random files
-/// added by `klein layer add`, and what it holds.
+/// An image in an OCI layout made by umoci (`umoci init`, `umoci new`, optionally `umoci config`) with layers of
+/// random files added by `klein layer add`, and what it holds.
 struct ClientTestImage {
     /// The layout directory.
     let layout: String
@@ -98,19 +122,38 @@ struct ClientTestImage {
     /// `oci:LAYOUT:REF`.
     var location: String { "oci:\(layout):\(ref)" }
 
-    /// Builds the image in `scratch/name`: files of random bytes of the given sizes, layer uncompressed
-    /// (so its size is about the sum of the files and writing it costs no CPU).
-    static func make(in scratch: Scratch, name: String = "source", ref: String = "app", files: [Int], compression: String = "none") throws -> ClientTestImage {
+    /// Builds image `ref` in the layout `scratch/name` (made if it is not there yet, so one layout can hold
+    /// several images): one layer per element of `layers`, each holding files of random bytes of the given
+    /// sizes and a small text file `note-<index>.txt`, for `architecture` (umoci's default if nil), compressed
+    /// as `compression` says (`klein layer add`'s default if nil).
+    static func make(
+        in scratch: Scratch, name: String = "source", ref: String = "app", layers: [[Int]], architecture: String? = nil,
+        compression: String? = nil
+    ) throws -> ClientTestImage {
         let layout = "\(scratch.path)/\(name)"
-        try Tools.peer("umoci", "init", "--layout", layout)
-        try Tools.peer("umoci", "new", "--image", "\(layout):\(ref)")
-        let tree = "\(scratch.path)/\(name)-tree"
-        try FileManager.default.createDirectory(atPath: "\(tree)/data", withIntermediateDirectories: true)
-        for (index, size) in files.enumerated() {
-            try randomBytes(size).write(to: URL(fileURLWithPath: "\(tree)/data/file-\(index).bin"))
+        if !FileManager.default.fileExists(atPath: "\(layout)/oci-layout") {
+            try Tools.peer("umoci", "init", "--layout", layout)
         }
-        try Tools.peer("klein", ["layer", "add", "\(layout):\(ref)", tree, "--compression", compression])
+        try Tools.peer("umoci", "new", "--image", "\(layout):\(ref)")
+        if let architecture {
+            try Tools.peer("umoci", "config", "--image", "\(layout):\(ref)", "--architecture", architecture, "--os", "linux")
+        }
+        for (layer, files) in layers.enumerated() {
+            let tree = "\(scratch.path)/\(name)-\(ref)-layer\(layer)"
+            try FileManager.default.createDirectory(atPath: tree, withIntermediateDirectories: true)
+            for (index, size) in files.enumerated() {
+                try TestContent.randomBytes(size).write(to: URL(fileURLWithPath: "\(tree)/data-\(layer)-\(index).bin"))
+            }
+            try Data("layer \(layer) of \(ref)\n".utf8).write(to: URL(fileURLWithPath: "\(tree)/note-\(layer).txt"))
+            try Tools.peer("klein", ["layer", "add", "\(layout):\(ref)", tree] + (compression.map { ["--compression", $0] } ?? []))
+        }
         return try read(layout: layout, ref: ref)
+    }
+
+    /// One uncompressed layer holding files of the given sizes (so its size is about the sum of the files and
+    /// writing it costs no CPU), as `make(in:name:ref:layers:…)` builds it.
+    static func make(in scratch: Scratch, files: [Int]) throws -> ClientTestImage {
+        try make(in: scratch, layers: [files], compression: "none")
     }
 
     /// What `layout` holds under `ref`.
@@ -157,13 +200,6 @@ struct ClientTestImage {
         let fsck = try Tools.run("klein", ["layout", "fsck", other])
         #expect(fsck.succeeded, "klein layout fsck \(other): \(fsck.stdout) \(fsck.stderr)", sourceLocation: sourceLocation)
     }
-
-    static func randomBytes(_ count: Int) -> Data {
-        var generator = SystemRandomNumberGenerator()
-        var words = [UInt64](repeating: 0, count: (count + 7) / 8)
-        for index in words.indices { words[index] = generator.next() }
-        return words.withUnsafeBytes { Data($0.prefix(count)) }
-    }
 }
 
 extension FaultProxy {
@@ -171,95 +207,6 @@ extension FaultProxy {
     static func render(_ log: [LoggedRequest]) -> String {
         log.enumerated().map { "  \($0.offset): \($0.element)" }.joined(separator: "\n")
     }
-}
-
-/// CNCF Distribution (`docker-registry`) with htpasswd Basic authentication on a free loopback port.
-final class DistributionWithAuth {
-    let host: String
-    let process: Process
-    let logPath: String
-
-    /// Starts `docker-registry serve` with `auth.htpasswd` pointing at `htpasswd` (bcrypt entries) and waits
-    /// until `GET /v2/` answers 401; a few attempts in case the port is taken between probing and binding.
-    static func start(scratch: Scratch, htpasswd: String) async throws -> DistributionWithAuth {
-        let program = try Tools.path(of: "/usr/bin/docker-registry")
-        guard FileManager.default.isExecutableFile(atPath: program) else { throw PeerMissing(program: "docker-registry") }
-        var failures: [String] = []
-        for attempt in 0..<3 {
-            let port = try freeLoopbackPort()
-            let config = try scratch.write("distribution-\(attempt).yml", """
-                version: 0.1
-                log:
-                  level: info
-                  accesslog:
-                    disabled: true
-                storage:
-                  filesystem:
-                    rootdirectory: \(scratch.path)/distribution-data
-                  delete:
-                    enabled: true
-                auth:
-                  htpasswd:
-                    realm: klein-client-tests
-                    path: \(htpasswd)
-                http:
-                  addr: 127.0.0.1:\(port)
-                  secret: klein-client-\(UUID().uuidString)
-
-                """)
-            let logPath = "\(scratch.path)/distribution-\(attempt).log"
-            let process = try Process.server(program, ["serve", config], stdout: logPath, stderr: logPath)
-            let server = DistributionWithAuth(host: "127.0.0.1:\(port)", process: process, logPath: logPath)
-            let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline && process.isRunning {
-                if pingStatus("http://127.0.0.1:\(port)/v2/") == 401 { return server }
-                try await Task.sleep(for: .milliseconds(25))
-            }
-            failures.append(server.log)
-            server.stop()
-        }
-        throw ServerDidNotStart(command: "\(program) serve (htpasswd)", output: failures.joined(separator: "\n---\n"))
-    }
-
-    private init(host: String, process: Process, logPath: String) {
-        self.host = host
-        self.process = process
-        self.logPath = logPath
-    }
-
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-
-    func stop() { process.terminate(within: 10) }
-
-    deinit { process.killAndWait() }
-
-    /// `GET url`'s status by curl (URLSession on Linux does not reliably finish a request answered 401).
-    private static func pingStatus(_ url: String) -> Int? {
-        guard let run = try? Tools.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", url]) else { return nil }
-        return Int(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
-    }
-
-}
-
-/// A port on 127.0.0.1 that was free a moment ago.
-func freeLoopbackPort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { throw NoFreePort(errno: errno) }
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
-    }
-    guard bound == 0 else { throw NoFreePort(errno: errno) }
-    let named = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
-    }
-    guard named == 0 else { throw NoFreePort(errno: errno) }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// Every file under `directory` (not the directories), relative path → contents, to show that a failed

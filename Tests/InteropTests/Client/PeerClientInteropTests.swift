@@ -8,17 +8,17 @@ import Testing
     @Test(arguments: RegistryKind.allCases)
     func skopeoPullsWhatKleinPushesAndTheReverse(_ kind: RegistryKind) async throws {
         let scratch = try Scratch()
-        let layout = try TransferFixtures.image(in: scratch)
-        let digest = try TransferFixtures.digest(layout: layout, ref: "app")
+        let image = try ClientTestImage.make(in: scratch, layers: [[300_000], [300_000]])
+        let (layout, digest) = (image.layout, image.manifest)
         try await RegistryUnderTest.with(kind) { registry in
-            let host = TransferFixtures.host(registry)
+            let host = registry.host
             try Tools.klein("push", "\(layout):app", "\(host)/klein/app:v1")
             try Tools.peer("skopeo", "copy", "--src-tls-verify=false", "docker://\(host)/klein/app:v1", "oci:\(scratch.path)/by-skopeo:v1")
-            #expect(try TransferFixtures.digest(layout: "\(scratch.path)/by-skopeo", ref: "v1") == digest)
+            #expect(try ClientTestImage.refs(in: "\(scratch.path)/by-skopeo")["v1"] == digest)
 
             try Tools.peer("skopeo", "copy", "--dest-tls-verify=false", "oci:\(layout):app", "docker://\(host)/skopeo/app:v1")
-            let pulled = try TransferFixtures.line("pull", "\(host)/skopeo/app:v1", "oci:\(scratch.path)/by-klein:v1")
-            #expect(pulled == (try TransferFixtures.line("resolve", "\(host)/skopeo/app:v1")))
+            let pulled = try Tools.kleinFirstLine("pull", "\(host)/skopeo/app:v1", "oci:\(scratch.path)/by-klein:v1")
+            #expect(pulled == (try Tools.kleinFirstLine("resolve", "\(host)/skopeo/app:v1")))
             try Tools.klein("layout", "fsck", "\(scratch.path)/by-klein")
             try Tools.peer("umoci", "unpack", "--rootless", "--image", "\(scratch.path)/by-klein:v1", "\(scratch.path)/bundle")
             #expect(FileManager.default.fileExists(atPath: "\(scratch.path)/bundle/rootfs/note-1.txt"))
@@ -32,7 +32,7 @@ import Testing
         let report = try scratch.write("files/report.json", #"{"ok":true}"#)
         try scratch.write("files/data.bin", "binary-ish payload")
         try await RegistryUnderTest.with(kind) { registry in
-            let host = TransferFixtures.host(registry)
+            let host = registry.host
             try Tools.klein("artifact", "push", "\(host)/arts/report:v1", "\(report):application/vnd.example.report+json",
                             "--artifact-type", "application/vnd.example.report")
             let pulled = try Tools.peer(python, [Self.orasPeer, "pull", "\(host)/arts/report:v1", "\(scratch.path)/by-oras"])

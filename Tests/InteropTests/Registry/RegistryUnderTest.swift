@@ -1,10 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-#if canImport(Glibc)
-import Glibc
-#endif
 import Testing
 
 /// The registries the conformance suite runs against: Klein's `klein serve`, and CNCF Distribution 2.8
@@ -28,6 +22,8 @@ final class RegistryUnderTest {
 
     let kind: RegistryKind
     let base: URL
+    /// `127.0.0.1:PORT`.
+    var host: String { "\(base.host ?? "127.0.0.1"):\(base.port ?? 80)" }
     let http: RegistryHTTP
     private let server: Server
     private let scratch: Scratch
@@ -35,8 +31,7 @@ final class RegistryUnderTest {
     /// The process behind a registry under test.
     private enum Server {
         case klein(KleinServe)
-        /// `docker-registry`, with standard output and error both in the file `log`.
-        case distribution(Process, log: String)
+        case distribution(DistributionServer)
     }
 
     private init(_ server: Server, base: URL, scratch: Scratch) {
@@ -79,8 +74,8 @@ final class RegistryUnderTest {
                 return
             }
             klein.stop(timeout: 10)
-        case .distribution(let process, _):
-            process.terminate(within: 10)
+        case .distribution(let distribution):
+            distribution.stop()
         }
     }
 
@@ -88,7 +83,7 @@ final class RegistryUnderTest {
     var log: String {
         switch server {
         case .klein(let klein): klein.log
-        case .distribution(_, let log): (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        case .distribution(let distribution): distribution.log
         }
     }
 
@@ -109,73 +104,12 @@ final class RegistryUnderTest {
         return RegistryUnderTest(.klein(klein), base: klein.base, scratch: scratch)
     }
 
-    /// `docker-registry serve config.yml` on a free port, ready once `GET /v2/` answers.
+    /// `docker-registry serve` on a free port, ready once `GET /v2/` answers.
     private static func startDistribution(_ options: Options) async throws -> RegistryUnderTest {
-        let program = try Tools.path(of: "/usr/bin/docker-registry")
-        guard FileManager.default.isExecutableFile(atPath: program) else { throw PeerMissing(program: "docker-registry") }
-        var failures: [String] = []
-        for _ in 0..<3 {  // a free port can be taken between probing it and the server binding it
-            let scratch = try Scratch()
-            let port = try freePort()
-            let config = try scratch.write("config.yml", """
-                version: 0.1
-                log:
-                  level: error
-                  accesslog:
-                    disabled: true
-                storage:
-                  filesystem:
-                    rootdirectory: \(scratch.path)/data
-                  delete:
-                    enabled: \(options.deleteEnabled)
-                http:
-                  addr: 127.0.0.1:\(port)
-                  secret: klein-conformance-\(UUID().uuidString)
-
-                """)
-            let logPath = "\(scratch.path)/registry.log"
-            let process = try Process.server(program, ["serve", config], stdout: logPath, stderr: logPath)
-            let base = try #require(URL(string: "http://127.0.0.1:\(port)"))
-            let registry = RegistryUnderTest(.distribution(process, log: logPath), base: base, scratch: scratch)
-            let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline && process.isRunning {
-                if await answers(base.appendingPathComponent("v2/")) { return registry }
-                try await Task.sleep(for: .milliseconds(25))
-            }
-            failures.append(registry.log)
-            registry.stop()
-        }
-        throw ServerDidNotStart(command: "\(program) serve config.yml", output: failures.joined(separator: "\n---\n"))
-    }
-
-    private static func answers(_ url: URL) async -> Bool {
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 2
-        let session = URLSession(configuration: .ephemeral)
-        defer { session.invalidateAndCancel() }
-        guard let (_, response) = try? await session.data(for: request) else { return false }
-        return (response as? HTTPURLResponse)?.statusCode == 200
-    }
-
-    /// A port on 127.0.0.1 that was free a moment ago.
-    private static func freePort() throws -> Int {
-        let socketDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socketDescriptor >= 0 else { throw NoFreePort(errno: errno) }
-        defer { close(socketDescriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketDescriptor, $0, length) }
-        }
-        guard bound == 0 else { throw NoFreePort(errno: errno) }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketDescriptor, $0, &length) }
-        }
-        guard named == 0 else { throw NoFreePort(errno: errno) }
-        return Int(UInt16(bigEndian: address.sin_port))
+        let scratch = try Scratch()
+        let distribution = try await DistributionServer.start(scratch: scratch, deleteEnabled: options.deleteEnabled)
+        let base = try #require(URL(string: "http://\(distribution.host)"))
+        return RegistryUnderTest(.distribution(distribution), base: base, scratch: scratch)
     }
 }
 
