@@ -22,3 +22,26 @@ release_klein() {
     echo "$KLEIN_BIN"
   fi
 }
+
+# free_port: a TCP port free on 127.0.0.1 right now.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# distribution_config DIR PORT: writes DIR/config.yml for docker-registry (Debian's packaged config minus
+# auth, errors only, storage in DIR/data, listening on 127.0.0.1:PORT).
+distribution_config() {
+  local dir=$1 port=$2
+  cat >"$dir/config.yml" <<EOF
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  cache:
+    blobdescriptor: inmemory
+  filesystem:
+    rootdirectory: $dir/data
+http:
+  addr: 127.0.0.1:$port
+EOF
+}

@@ -40,8 +40,6 @@ cleanup() { for name in "${servers[@]}"; do stop_server "$name"; done; rm -rf "$
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
 await_v2() {  # name dir: the server answers GET /v2/ with 200 within 30 s
   for _ in $(seq 300); do
     kill -0 "${pid[$1]}" 2>/dev/null || die "$1 server exited: $(cat "$2/stderr")"
@@ -70,21 +68,7 @@ start_distribution() {
   local dir="$work/distribution-$((++serial))" port
   port=$(free_port)
   mkdir -p "$dir"
-  # Debian's packaged config minus auth; both servers log errors only.
-  cat >"$dir/config.yml" <<EOF
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  cache:
-    blobdescriptor: inmemory
-  filesystem:
-    rootdirectory: $dir/data
-http:
-  addr: 127.0.0.1:$port
-EOF
+  distribution_config "$dir" "$port"
   docker-registry serve "$dir/config.yml" >"$dir/stdout" 2>"$dir/stderr" &
   pid[distribution]=$!
   host[distribution]="127.0.0.1:$port"

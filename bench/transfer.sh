@@ -33,27 +33,12 @@ cleanup() { stop_registry; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
 start_registry() {  # a fresh docker-registry with empty storage
   stop_registry
   local dir port
   dir=$(mktemp -d "$work/registry.XXXXXX")
   port=$(free_port)
-  cat >"$dir/config.yml" <<EOF
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  cache:
-    blobdescriptor: inmemory
-  filesystem:
-    rootdirectory: $dir/data
-http:
-  addr: 127.0.0.1:$port
-EOF
+  distribution_config "$dir" "$port"
   docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
   registry_pid=$!
   registry_host="127.0.0.1:$port"

@@ -59,3 +59,8 @@ func registryReference(_ location: ImageLocation, for command: String) throws ->
     }
     return reference
 }
+
+/// A registry argument, `host[:port]`, validated and normalized as in a reference (`index.docker.io` → `docker.io`).
+func registryHost(_ host: String) throws -> String {
+    try Reference(registry: host, repository: "x", tag: nil, digest: nil).registry
+}

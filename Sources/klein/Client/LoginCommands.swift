@@ -22,7 +22,7 @@ struct Login: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let registry = try Reference(registry: host, repository: "x", tag: nil, digest: nil).registry
+        let registry = try registryHost(host)
         let session = try client.session(for: [registry])
         do {
             try await session.client(for: registry).verifyLogin()
@@ -45,7 +45,7 @@ struct Logout: AsyncParsableCommand {
     @Argument(help: "Registry host[:port].") var host: String
 
     func run() async throws {
-        let registry = try Reference(registry: host, repository: "x", tag: nil, digest: nil).registry
+        let registry = try registryHost(host)
         guard try CredentialStore().erase(for: registry) else { throw CLIError("not logged in to \(registry)") }
         print("Removed credentials for \(registry)")
     }

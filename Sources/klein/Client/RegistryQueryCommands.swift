@@ -95,7 +95,7 @@ struct Catalog: AsyncParsableCommand {
     @OptionGroup var client: ClientFlags
 
     func run() async throws {
-        let registry = try Reference(registry: host, repository: "x", tag: nil, digest: nil).registry
+        let registry = try registryHost(host)
         let repositories = try await withSession(client, registries: [registry]) { session in
             try await session.client(for: registry).catalog()
         }
