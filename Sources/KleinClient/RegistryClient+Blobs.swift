@@ -71,8 +71,8 @@ extension RegistryClient {
                 guard attempt < options.retry.attempts else {
                     throw .unreachable(registry: registry, reason: "GET blob \(repository)@\(descriptor.digest): \(Self.describe(error))")
                 }
+                try await options.retry.pause(afterAttempt: attempt)
                 attempt += 1
-                try? await Task.sleep(for: options.retry.delay(afterAttempt: attempt - 1, retryAfter: nil))
                 continue
             }
             _ = try Self.storeCall { () throws(StoreError) in try writer.commit() }

@@ -10,21 +10,14 @@ extension RegistryClient {
     /// much it holds (its `Range`) and the upload continues from there (distribution-spec, "Pushing a blob in chunks").
     public func upload(_ repository: String, _ descriptor: Descriptor, fromFile path: String, progress: ProgressHandler? = nil) async throws(ClientError) {
         if descriptor.size < options.chunkedUploadThreshold {
-            var attempt = 1
-            while true {
-                do throws(ClientError) {
-                    let location = try await startUpload(repository)
-                    try await finishUpload(repository, location: location, descriptor: descriptor, body: {
-                        .stream(FileChunks(path: path, offset: 0, length: descriptor.size), length: .known(descriptor.size))
-                    }, replayable: true)
-                    progress?(descriptor.size)
-                    return
-                } catch {
-                    guard error.isTransient, attempt < options.retry.attempts else { throw error }
-                    try? await Task.sleep(for: options.retry.delay(afterAttempt: attempt, retryAfter: nil))
-                    attempt += 1
-                }
+            try await options.retry.repeating { () async throws(ClientError) in
+                let location = try await startUpload(repository)
+                try await finishUpload(repository, location: location, descriptor: descriptor, body: {
+                    .stream(FileChunks(path: path, offset: 0, length: descriptor.size), length: .known(descriptor.size))
+                }, replayable: true)
             }
+            progress?(descriptor.size)
+            return
         }
         try await uploadInChunks(repository, descriptor, path: path, progress: progress)
     }
@@ -57,7 +50,7 @@ extension RegistryClient {
             } catch {
                 failures += 1
                 guard failures < options.retry.attempts, error.isTransient || error.isRangeConflict else { throw error }
-                try? await Task.sleep(for: options.retry.delay(afterAttempt: failures, retryAfter: nil))
+                try await options.retry.pause(afterAttempt: failures)
                 let resumed = try await uploadStatus(repository, location: location)
                 location = resumed.location
                 progress?(resumed.offset - offset)

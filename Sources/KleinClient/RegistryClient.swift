@@ -19,7 +19,8 @@ public final class RegistryClient: Sendable {
     init(registry: String, session: RegistrySession) {
         self.registry = registry
         self.session = session
-        let credential: @Sendable () throws -> RegistryCredential? = { [store = session.credentialStore, flags = session.options.credentials[registry]] in
+        let credential: @Sendable () throws(ClientError) -> RegistryCredential? = {
+            [store = session.credentialStore, flags = session.options.credentials[registry]] () throws(ClientError) -> RegistryCredential? in
             if let flags { return flags }
             return try store.credential(for: registry)
         }
@@ -96,12 +97,12 @@ public final class RegistryClient: Sendable {
             let canRepeat = request.replayable || !sendsBody
             let response: HTTPClientResponse
             do {
-                response = try await session.http.execute(http, timeout: .nanoseconds(Int64(request.timeout.components.seconds) * 1_000_000_000))
+                response = try await session.http.execute(http, timeout: request.timeout)
             } catch {
                 guard canRepeat, attempt < options.retry.attempts, !Task.isCancelled else {
                     throw .unreachable(registry: registry, reason: "\(request.summary): \(Self.describe(error))")
                 }
-                try await pause(options.retry.delay(afterAttempt: attempt, retryAfter: nil))
+                try await options.retry.pause(afterAttempt: attempt)
                 attempt += 1
                 continue
             }
@@ -133,7 +134,7 @@ public final class RegistryClient: Sendable {
             if RetryPolicy.isTransient(status: status), canRepeat, attempt < options.retry.attempts {
                 let retryAfter = response.headers.first(name: "Retry-After")
                 await response.discardBody()
-                try await pause(options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter))
+                try await options.retry.pause(afterAttempt: attempt, retryAfter: retryAfter)
                 attempt += 1
                 continue
             }
@@ -154,10 +155,6 @@ public final class RegistryClient: Sendable {
         default:
             return .registry(registry: registry, request: request.summary, status: status, code: body.code, message: body.message)
         }
-    }
-
-    private func pause(_ delay: Duration) async throws(ClientError) {
-        do { try await Task.sleep(for: delay) } catch { throw .invalidRequest("cancelled") }
     }
 
     /// `scheme://host:port` with the scheme's default port made explicit, for comparing origins (RFC 6454).

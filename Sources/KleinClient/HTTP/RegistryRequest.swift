@@ -25,7 +25,7 @@ struct RegistryRequest: Sendable {
     /// What the request does, for messages: `GET manifest app:v1`.
     var summary: String
     /// How long the request may take until the response head arrives (bodies stream afterwards).
-    var timeout: Duration = .seconds(120)
+    var timeout: TimeAmount = .seconds(120)
 
     init(_ method: HTTPMethod, _ target: Target, scopes: [String], summary: String) {
         self.method = method

@@ -48,3 +48,26 @@ public struct RetryPolicy: Sendable {
         return max(0, date.timeIntervalSince(now))
     }
 }
+
+extension RetryPolicy {
+    /// Waits before attempt `attempt + 1`; a cancelled task stops waiting with an error.
+    func pause(afterAttempt attempt: Int, retryAfter: String? = nil) async throws(ClientError) {
+        do { try await Task.sleep(for: delay(afterAttempt: attempt, retryAfter: retryAfter)) } catch { throw .invalidRequest("cancelled") }
+    }
+
+    /// Runs a whole operation again while it fails transiently, up to `attempts` times; `beforeRetry`
+    /// undoes what a failed attempt reported (e.g. its progress).
+    func repeating<T>(_ operation: () async throws(ClientError) -> T, beforeRetry: () -> Void = {}) async throws(ClientError) -> T {
+        var attempt = 1
+        while true {
+            do throws(ClientError) {
+                return try await operation()
+            } catch {
+                guard error.isTransient, attempt < attempts else { throw error }
+                beforeRetry()
+                try await pause(afterAttempt: attempt)
+                attempt += 1
+            }
+        }
+    }
+}

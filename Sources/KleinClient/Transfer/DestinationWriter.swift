@@ -63,11 +63,7 @@ final class DestinationWriter: Sendable {
             try RegistryClient.storeCall { () throws(StoreError) in
                 switch source.localBlob(blob.digest) {
                 case let .file(path):
-                    let stored = try layout.blobs.write(contentsOf: path, expecting: blob.digest)
-                    guard stored.size == blob.size else {
-                        try? layout.blobs.delete(blob.digest)
-                        throw .verificationFailed(what: "blob \(blob.digest) from \(path)", error: .sizeMismatch(expected: blob.size, actual: stored.size))
-                    }
+                    try layout.blobs.write(contentsOf: path, expecting: blob.digest, size: blob.size)
                 case let .bytes(bytes):
                     try layout.blobs.write(bytes, expecting: blob.digest)
                 case nil:
@@ -113,25 +109,18 @@ final class DestinationWriter: Sendable {
     /// Pipes a blob from one registry into another, verifying it on the way; a failure starts it over.
     private func stream(_ blob: Descriptor, from: RegistryClient, _ fromRepository: String, to client: RegistryClient, _ repository: String,
                         progress: ProgressHandler?) async throws(ClientError) {
-        var attempt = 1
-        while true {
-            let moved = Mutex<Int64>(0)
-            let counted: ProgressHandler = { bytes in
-                moved.withLock { $0 += bytes }
-                progress?(bytes)
-            }
-            do throws(ClientError) {
-                let response = try await from.blobResponse(fromRepository, digest: blob.digest, offset: 0)
-                let body = VerifyingBody(body: response.body, descriptor: blob, what: "blob \(from.registry)/\(fromRepository)@\(blob.digest)", progress: counted)
-                try await client.upload(repository, blob, streaming: { .stream(body, length: .known(blob.size)) })
-                return
-            } catch {
-                guard error.isTransient, attempt < client.options.retry.attempts else { throw error }
-                progress?(-moved.withLock { $0 })
-                try? await Task.sleep(for: client.options.retry.delay(afterAttempt: attempt, retryAfter: nil))
-                attempt += 1
-            }
+        let moved = Mutex<Int64>(0)
+        let counted: ProgressHandler = { bytes in
+            moved.withLock { $0 += bytes }
+            progress?(bytes)
         }
+        try await client.options.retry.repeating({ () async throws(ClientError) in
+            let response = try await from.blobResponse(fromRepository, digest: blob.digest, offset: 0)
+            let body = VerifyingBody(body: response.body, descriptor: blob, what: "blob \(from.registry)/\(fromRepository)@\(blob.digest)", progress: counted)
+            try await client.upload(repository, blob, streaming: { .stream(body, length: .known(blob.size)) })
+        }, beforeRetry: {
+            progress?(-moved.withLock { value in defer { value = 0 }; return value })
+        })
     }
 
     /// Writes one manifest: `tag` names the root (nil writes it by digest); `listed` puts the root in a
