@@ -95,12 +95,12 @@ public struct BlobStore: Sendable {
         return try writer.commit().digest
     }
 
-    /// Ingests a file by streaming it.
+    /// Ingests a file by streaming it; with `size`, a file of another size is refused like a wrong digest.
     @discardableResult
-    public func write(contentsOf path: String, expecting digest: Digest? = nil) throws(StoreError) -> (digest: Digest, size: Int64) {
+    public func write(contentsOf path: String, expecting digest: Digest? = nil, size: Int64? = nil) throws(StoreError) -> (digest: Digest, size: Int64) {
         let source = try POSIXFile.open(path, flags: O_RDONLY)
         source.adviseSequential()
-        let writer = try writer(expecting: digest)
+        let writer = try writer(expecting: digest, size: size)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: BlobReader.chunkSize, alignment: 16)
         defer { buffer.deallocate() }
         while true {

@@ -64,7 +64,7 @@ extension Authenticator {
         guard response.status == 200 else {
             let detail = ErrorBody(bytes: response.body, status: response.status).message
             if response.status == 401 || response.status == 403 {
-                let who = (try? storedCredential()).flatMap { $0 }.map { "credentials of \($0.displayName) were rejected" } ?? "anonymous access was refused; run `klein login \(registry)`"
+                let who = (try? storedCredential()).flatMap { $0 }.map { "the registry rejected \($0)" } ?? "anonymous access was refused; run `klein login \(registry)`"
                 throw .unauthorized(registry: registry, request: "token request to \(realm)", reason: "\(who) (\(detail))")
             }
             throw .unauthorized(registry: registry, request: "token request to \(realm)", reason: "HTTP \(response.status): \(detail)")

@@ -10,7 +10,7 @@ import NIOHTTP1
 actor Authenticator {
     let registry: String
     let http: HTTPClient
-    private let loadCredential: @Sendable () throws -> RegistryCredential?
+    private let loadCredential: @Sendable () throws(ClientError) -> RegistryCredential?
     private var credential: RegistryCredential??
     /// The scheme the registry asked for, from the ping or a later 401.
     private var challenge: AuthChallenge?
@@ -21,7 +21,7 @@ actor Authenticator {
         let renewAfter: ContinuousClock.Instant
     }
 
-    init(registry: String, http: HTTPClient, credential: @escaping @Sendable () throws -> RegistryCredential?) {
+    init(registry: String, http: HTTPClient, credential: @escaping @Sendable () throws(ClientError) -> RegistryCredential?) {
         self.registry = registry
         self.http = http
         self.loadCredential = credential
@@ -67,7 +67,7 @@ actor Authenticator {
                 throw .unauthorized(registry: registry, request: request, reason: "the registry wants credentials; run `klein login \(registry)` or pass --username/--password")
             }
             if previous == "basic" {
-                throw .unauthorized(registry: registry, request: request, reason: "credentials of \(credential.displayName) were rejected")
+                throw .unauthorized(registry: registry, request: request, reason: "the registry rejected \(credential)")
             }
         case "bearer":
             // A fresh token covering both what the request needs and what the challenge names (an
@@ -79,28 +79,13 @@ actor Authenticator {
         }
     }
 
+    /// The credential for this registry, looked up once.
     func storedCredential() throws(ClientError) -> RegistryCredential? {
         if let credential { return credential }
-        do {
-            let loaded = try loadCredential()
-            credential = .some(loaded)
-            return loaded
-        } catch let error as ClientError {
-            throw error
-        } catch {
-            throw .credentials(source: registry, reason: "\(error)")
-        }
+        let loaded = try loadCredential()
+        credential = .some(loaded)
+        return loaded
     }
 
     private static func key(_ scopes: [String]) -> String { Set(scopes).sorted().joined(separator: " ") }
-}
-
-extension RegistryCredential {
-    /// Who the credential names, for messages; never the secret.
-    var displayName: String {
-        switch self {
-        case let .basic(username, _): "user \"\(username)\""
-        case .identityToken: "an identity token"
-        }
-    }
 }

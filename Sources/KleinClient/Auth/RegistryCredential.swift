@@ -13,10 +13,7 @@ public enum RegistryCredential: Sendable, Equatable, CustomStringConvertible, Cu
     case identityToken(String)
 
     /// The RFC 7617 `Authorization` header value `Basic base64(user:password)`; nil for an identity token.
-    public var basicAuthorizationHeader: String? {
-        guard case let .basic(username, password) = self else { return nil }
-        return "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
-    }
+    public var basicAuthorizationHeader: String? { authField.map { "Basic \($0)" } }
 
     public var description: String {
         switch self {

@@ -108,8 +108,8 @@ func runTransfer(from source: ImageLocation, to destination: ImageLocation, tran
         var createdLayout: String?
         let (to, tag): (ContentEndpoint, String?)
         switch destination {
-        case let .registry(target):
-            (to, tag) = (.registry(session.client(for: target.registry), repository: target.repository), target.tag ?? (target.digest == nil ? "latest" : nil))
+        case .registry:
+            (to, tag) = (try destination.destination(in: session).0, destination.tagForWriting)
         case let .layout(target):
             if !FileSystem.exists(target.path) { createdLayout = target.path }
             var name = try target.refName()

@@ -98,7 +98,7 @@ final class ProgressDisplay: Sendable {
             guard let blob = state.active[digest] else { continue }
             lines.append("  \(short(digest))  \(bar(blob.done, blob.descriptor.size))  \(Output.bytes(blob.done))/\(Output.bytes(blob.descriptor.size))")
         }
-        let seconds = max(0.001, Double((now - started).components.attoseconds) / 1e18 + Double((now - started).components.seconds))
+        let seconds = max(0.001, (now - started) / .seconds(1))
         let rate = Double(state.doneBytes) / seconds
         let remaining = rate > 0 ? Double(state.totalBytes - state.doneBytes) / rate : 0
         lines.append("\(state.finishedBlobs)/\(state.totalBlobs) blobs  \(Output.bytes(state.doneBytes))/\(Output.bytes(state.totalBytes))  \(Output.bytes(Int64(rate)))/s  ETA \(Int(remaining.rounded()))s")
