@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "KleinArchive", targets: ["KleinArchive"]),
         .library(name: "KleinClient", targets: ["KleinClient"]),
         .library(name: "KleinRegistry", targets: ["KleinRegistry"]),
+        .library(name: "KleinBuild", targets: ["KleinBuild"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -62,10 +63,19 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+        .target(
+            name: "KleinBuild",
+            dependencies: [
+                "KleinOCI", "KleinStore", "KleinArchive", "KleinClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
         .executableTarget(
             name: "klein",
             dependencies: [
-                "KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinRegistry",
+                "KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinRegistry", "KleinBuild",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -74,6 +84,7 @@ let package = Package(
         .testTarget(name: "KleinArchiveTests", dependencies: ["KleinArchive", "CXattr"]),
         .testTarget(name: "KleinClientTests", dependencies: ["KleinClient"]),
         .testTarget(name: "KleinRegistryTests", dependencies: ["KleinRegistry"]),
+        .testTarget(name: "KleinBuildTests", dependencies: ["KleinBuild", "KleinArchive"]),
         .testTarget(
             name: "InteropTests",
             dependencies: ["KleinOCI", "KleinStore", "KleinArchive", "klein"],

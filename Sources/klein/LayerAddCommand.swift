@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KleinArchive
+import KleinBuild
 import KleinOCI
 import KleinStore
 
@@ -48,20 +49,5 @@ struct LayerAdd: ParsableCommand {
             return descriptor
         }
         print(descriptor.digest)
-    }
-}
-
-/// Streams a layer into the blob store; `finish` verifies and publishes it.
-final class BlobSink: ByteSink {
-    private let writer: BlobWriter
-
-    init(_ writer: BlobWriter) { self.writer = writer }
-
-    func write(_ buffer: UnsafeRawBufferPointer) throws(ArchiveError) {
-        do { try writer.write(buffer) } catch { throw .destination(what: "the blob store", reason: "\(error)") }
-    }
-
-    func finish() throws(ArchiveError) {
-        do { try writer.commit() } catch { throw .destination(what: "the blob store", reason: "\(error)") }
     }
 }

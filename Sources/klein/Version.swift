@@ -1,8 +1,5 @@
 import ArgumentParser
-
-enum KleinVersion {
-    static let current = "0.1.0"
-}
+import KleinOCI
 
 struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(

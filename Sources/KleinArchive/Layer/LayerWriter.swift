@@ -30,6 +30,13 @@ public struct LayerWriter {
         public let diffID: Digest
         public let size: Int64
         public let mediaType: MediaType
+
+        public init(digest: Digest, diffID: Digest, size: Int64, mediaType: MediaType) {
+            self.digest = digest
+            self.diffID = diffID
+            self.size = size
+            self.mediaType = mediaType
+        }
     }
 
     /// Writes the layer for the tree at `directory` into `sink`, hashing both digests in the same pass.

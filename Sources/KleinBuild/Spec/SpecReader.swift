@@ -1,0 +1,117 @@
+/// Reads typed values out of a `SpecDocument`, collecting every problem instead of stopping at the
+/// first, so a user fixes a spec in one round. Each getter returns `nil` after recording a problem.
+public final class SpecReader {
+    public let document: SpecDocument
+    public private(set) var problems: [SpecProblem] = []
+
+    public init(_ document: SpecDocument) { self.document = document }
+
+    /// Records a problem at `keyPath`, with the line the key is on.
+    public func problem(_ keyPath: String, _ message: String) {
+        problems.append(SpecProblem(keyPath: keyPath, line: document.line(of: keyPath), message: message))
+    }
+
+    /// A table at `keyPath` ("" for the root), checking that it has no keys outside `known`.
+    public func table(_ keyPath: String, in parent: [String: SpecDocument.Value], key: String, known: Set<String>) -> [String: SpecDocument.Value]? {
+        guard let value = parent[key] else { return nil }
+        guard case let .table(members) = value else {
+            problem(keyPath, "must be a table, found \(value.typeName)")
+            return nil
+        }
+        rejectUnknown(members, at: keyPath, known: known)
+        return members
+    }
+
+    /// Flags keys of `members` not in `known`, suggesting the closest known key.
+    public func rejectUnknown(_ members: [String: SpecDocument.Value], at keyPath: String, known: Set<String>) {
+        for key in members.keys.sorted() where !known.contains(key) {
+            let path = keyPath.isEmpty ? key : "\(keyPath).\(key)"
+            var message = "unknown key"
+            if let suggestion = Self.closest(to: key, in: known) { message += "; did you mean \"\(suggestion)\"?" }
+            message += " (known: \(known.sorted().joined(separator: ", ")))"
+            problem(path, message)
+        }
+    }
+
+    public func string(_ members: [String: SpecDocument.Value], _ key: String, at keyPath: String) -> String? {
+        guard let value = members[key] else { return nil }
+        guard case let .string(text) = value else {
+            problem(keyPath, "must be a string, found \(value.typeName)")
+            return nil
+        }
+        return text
+    }
+
+    public func integer(_ members: [String: SpecDocument.Value], _ key: String, at keyPath: String) -> Int64? {
+        guard let value = members[key] else { return nil }
+        guard case let .integer(number) = value else {
+            problem(keyPath, "must be an integer, found \(value.typeName)")
+            return nil
+        }
+        return number
+    }
+
+    public func bool(_ members: [String: SpecDocument.Value], _ key: String, at keyPath: String) -> Bool? {
+        guard let value = members[key] else { return nil }
+        guard case let .bool(flag) = value else {
+            problem(keyPath, "must be true or false, found \(value.typeName)")
+            return nil
+        }
+        return flag
+    }
+
+    public func strings(_ members: [String: SpecDocument.Value], _ key: String, at keyPath: String) -> [String]? {
+        guard let value = members[key] else { return nil }
+        guard case let .array(elements) = value else {
+            problem(keyPath, "must be an array of strings, found \(value.typeName)")
+            return nil
+        }
+        var result: [String] = []
+        for (index, element) in elements.enumerated() {
+            guard case let .string(text) = element else {
+                problem("\(keyPath)[\(index)]", "must be a string, found \(element.typeName)")
+                return nil
+            }
+            result.append(text)
+        }
+        return result
+    }
+
+    /// A table whose values are all strings (`labels = { a = "b" }`).
+    public func stringMap(_ members: [String: SpecDocument.Value], _ key: String, at keyPath: String) -> [String: String]? {
+        guard let value = members[key] else { return nil }
+        guard case let .table(entries) = value else {
+            problem(keyPath, "must be a table of strings, found \(value.typeName)")
+            return nil
+        }
+        var result: [String: String] = [:]
+        for (name, entry) in entries {
+            guard case let .string(text) = entry else {
+                problem("\(keyPath).\(name)", "must be a string, found \(entry.typeName)")
+                continue
+            }
+            result[name] = text
+        }
+        return result
+    }
+
+    /// The known key nearest to `key` by edit distance, if it is close enough to be a typo.
+    static func closest(to key: String, in known: Set<String>) -> String? {
+        let scored = known.map { ($0, editDistance(key, $0)) }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+        guard let best = scored.first, best.1 <= max(2, key.count / 3) else { return nil }
+        return best.0
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.utf8), b = Array(b.utf8)
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return a.isEmpty ? b.count : previous[b.count]
+    }
+}
