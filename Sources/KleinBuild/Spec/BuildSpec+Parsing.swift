@@ -118,9 +118,10 @@ struct SpecParser {
                 reader.problem(path, "must be a table, found \(element.typeName)")
                 continue
             }
-            guard let artifact = parseArtifact(members, at: path) else { continue }
-            if !seen.insert(artifact.name).inserted { reader.problem("\(path).name", "\"\(artifact.name)\" is used by an earlier artifact; names are unique") }
-            artifacts.append(artifact)
+            if case let .string(name) = members["name"], !seen.insert(name).inserted {
+                reader.problem("\(path).name", "\"\(name)\" is used by an earlier artifact; names are unique")
+            }
+            if let artifact = parseArtifact(members, at: path) { artifacts.append(artifact) }
         }
         if !elements.isEmpty, !seen.contains("main") {
             reader.problem("artifact", "no artifact is named \"main\"; name the one the image exists to run name = \"main\"")

@@ -135,13 +135,13 @@ enum TOMLKeyLines {
             let line = rawLine.trimmingPrefix(while: { $0 == " " || $0 == "\t" })
             let lineNumber = number + 1
             if line.hasPrefix("[[") {
-                let name = header(line.dropFirst(2), closing: "]]", arrays: arrayCounts)
+                let name = header(line.dropFirst(2), closing: "]]", arrays: arrayCounts, indexLast: false)
                 arrayCounts[name, default: -1] += 1
                 prefix = "\(name)[\(arrayCounts[name]!)]"
                 result[prefix] = lineNumber
                 result[name] = result[name] ?? lineNumber
             } else if line.hasPrefix("[") {
-                prefix = header(line.dropFirst(), closing: "]", arrays: arrayCounts)
+                prefix = header(line.dropFirst(), closing: "]", arrays: arrayCounts, indexLast: true)
                 result[prefix] = lineNumber
             } else if let equals = line.firstIndex(of: "="), !line.hasPrefix("#") {
                 let key = keyPath(line[..<equals])
@@ -156,12 +156,14 @@ enum TOMLKeyLines {
     }
 
     /// `a.b` of `[a.b]`, with array-of-tables components numbered: `[artifact.source]` → `artifact[2].source`.
-    private static func header(_ text: Substring, closing: String, arrays: [String: Int]) -> String {
+    /// The last component of an `[[array]]` header is the array itself, numbered by the caller.
+    private static func header(_ text: Substring, closing: String, arrays: [String: Int], indexLast: Bool) -> String {
         let name = text.prefix { !closing.hasPrefix(String($0)) }
+        let components = keyPath(name).split(separator: ".")
         var path = ""
-        for component in keyPath(name).split(separator: ".") {
+        for (position, component) in components.enumerated() {
             path = path.isEmpty ? String(component) : "\(path).\(component)"
-            if let count = arrays[path] { path += "[\(count)]" }
+            if let count = arrays[path], indexLast || position < components.count - 1 { path += "[\(count)]" }
         }
         return path
     }
