@@ -19,6 +19,8 @@ public struct Verifier {
     public enum Outcome: Sendable, Hashable {
         case verified
         case mismatch(embedded: Digest, regenerated: Digest)
+        /// The embedded copy's bytes no longer match its descriptor: the image was altered.
+        case embeddedAltered(recorded: Digest, actual: Digest)
         /// The source could not be fetched or regenerated (a commit gone from the repository, a URL
         /// now failing): the artifact is not verified.
         case failed(String)
@@ -41,6 +43,11 @@ public struct Verifier {
 
     private func verify(_ artifact: BuildSpec.Artifact) async -> Outcome {
         if artifact.referenceOnly { return .referenceOnly }
+        for blob in build.blobs(of: artifact) {
+            let path = build.layout.blobs.path(for: blob.digest)
+            guard let actual = try? FileHashing.digest(ofFileAt: path).digest else { return .failed("the embedded copy \(blob.digest) is missing") }
+            if actual != blob.digest { return .embeddedAltered(recorded: blob.digest, actual: actual) }
+        }
         do throws(BuildError) {
             let work = try WorkDirectory()
             let scratch = try BuildError.wrap("creating a scratch store") { try OCILayout.create(at: try work.make("verify") + "/layout") }

@@ -68,6 +68,7 @@ struct Verify: AsyncParsableCommand {
             switch result.outcome {
             case .verified: ("verified", "", true)
             case let .mismatch(embedded, regenerated): ("mismatch", "embedded \(embedded), source now gives \(regenerated)", false)
+            case let .embeddedAltered(recorded, actual): ("mismatch", "the embedded copy was altered: recorded as \(recorded), its bytes are \(actual)", false)
             case let .failed(reason): ("failed", reason, false)
             case .referenceOnly: ("reference only", "not pinned; nothing to compare", true)
             }
