@@ -14,6 +14,15 @@ public protocol ByteSource: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int
 }
 
+extension ByteSource {
+    /// Reads to the end of the stream, discarding the bytes (so hashes and trailers are checked).
+    public func drain() throws(ArchiveError) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+        defer { buffer.deallocate() }
+        while try read(into: buffer) > 0 {}
+    }
+}
+
 /// Hashes everything written through it, then forwards it.
 public final class HashingSink: ByteSink {
     private let downstream: ByteSink

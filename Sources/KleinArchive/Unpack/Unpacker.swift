@@ -75,20 +75,14 @@ public final class Unpacker {
             try applyWhiteout(whiteout.entry, parentComponents: whiteout.parent, name: whiteout.name, layer: layer)
         }
         try restoreDirectoryMetadata(layer)
-        try drain(prefetched)
-        try drain(compressed)
+        try prefetched.drain()
+        try compressed.drain()
         if let expectedDigest, compressed.digest != expectedDigest {
             throw .layerDigestMismatch(layer: index, what: "compressed", expected: expectedDigest, actual: compressed.digest)
         }
         if let expectedDiffID, uncompressed.digest != expectedDiffID {
             throw .layerDigestMismatch(layer: index, what: "uncompressed (diff_id)", expected: expectedDiffID, actual: uncompressed.digest)
         }
-    }
-
-    private func drain(_ source: ByteSource) throws(ArchiveError) {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
-        defer { buffer.deallocate() }
-        while try source.read(into: buffer) > 0 {}
     }
 
     func warn(_ message: String) { warnings.append(message) }

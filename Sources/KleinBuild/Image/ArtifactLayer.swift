@@ -56,7 +56,7 @@ struct ArtifactLayer {
                 try copyTree(from: packageData!.stream, compressed: false, under: root, keepOwners: true, to: tar)
             case let .file(path, digest, name):
                 let target = artifact.dest.hasSuffix("/") ? root + name : String(root.dropLast())
-                try emitDirectories(String(target[..<(target.lastIndex(of: "/").map { target.index(after: $0) } ?? target.startIndex)]), ownedLast: false, to: tar)
+                try emitDirectories((target as NSString).deletingLastPathComponent, ownedLast: false, to: tar)
                 try appendFile(at: target, from: path, digest: digest, to: tar)
             case let .files(files):
                 try emitDirectories(root, ownedLast: true, to: tar)
@@ -164,7 +164,6 @@ final class EntryContents: ByteSource {
 final class VerifiedFile: ByteSource {
     let path: String
     let expected: Digest
-    private var file: FileSource?
     private var hashing: HashingSource?
 
     init(path: String, digest: Digest) {
@@ -179,11 +178,7 @@ final class VerifiedFile: ByteSource {
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
-        if hashing == nil {
-            let opened = try FileSource(path: path)
-            file = opened
-            hashing = HashingSource(opened)
-        }
+        if hashing == nil { hashing = HashingSource(try FileSource(path: path)) }
         return try hashing!.read(into: buffer)
     }
 
@@ -197,14 +192,5 @@ final class VerifiedFile: ByteSource {
         guard let hashing, hashing.digest == expected else {
             throw .destination(what: path, reason: "content is \(hashing?.digest.description ?? "unread"), not \(expected): the embedded source was altered")
         }
-    }
-}
-
-extension ByteSource {
-    /// Reads to the end of the stream, discarding the bytes.
-    func drain() throws(ArchiveError) {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 16)
-        defer { buffer.deallocate() }
-        while try read(into: buffer) > 0 {}
     }
 }

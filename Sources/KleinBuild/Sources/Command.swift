@@ -36,19 +36,19 @@ struct Command {
     /// Runs to completion; returns standard output, or throws with standard error's last lines.
     @discardableResult
     func run() throws(BuildError) -> String {
-        let process = makeProcess()
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        do { try process.run() } catch { throw .failed(what: "running \(executable)", reason: "\(error.localizedDescription); is it installed?") }
-        let errorText = PipeCollector(errors)
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let message = errorText.text.split(separator: "\n").suffix(3).joined(separator: "; ")
-            throw .failed(what: "\(executable) \(arguments.joined(separator: " "))", reason: message.isEmpty ? "exit status \(process.terminationStatus)" : message)
+        let running = try stream()
+        let output = MemorySink()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+        defer { buffer.deallocate() }
+        do {
+            while case let count = try running.stream.read(into: buffer), count > 0 {
+                try output.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            }
+        } catch {
+            throw .failed(what: "reading the output of \(executable)", reason: "\(error)")
         }
-        return String(decoding: outputData, as: UTF8.self)
+        try running.finish()
+        return String(decoding: output.bytes, as: UTF8.self)
     }
 
     /// Starts the tool with its standard output as a byte source; `finish` checks how it ended.
@@ -87,13 +87,11 @@ final class StreamingCommand {
     let command: Command
     let process: Process
     let stream: FileSource
-    private let output: Pipe
     private let errors: PipeCollector
 
     init(command: Command, process: Process, output: Pipe, errors: Pipe) {
         self.command = command
         self.process = process
-        self.output = output
         self.errors = PipeCollector(errors)
         stream = FileSource(descriptor: dup(output.fileHandleForReading.fileDescriptor), path: "the output of \(command.executable)")
         try? output.fileHandleForReading.close()

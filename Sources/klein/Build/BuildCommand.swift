@@ -32,7 +32,7 @@ struct Build: AsyncParsableCommand {
         let target = output ?? LayoutTarget(argument: "./klein-images:\(spec.id)-\(spec.version)")!
         let tag = try target.refName()
         let createdLayout = !FileManager.default.fileExists(atPath: target.path)
-        let layout = try createdLayout ? OCILayout.create(at: target.path) : target.open()
+        let layout = try OCILayout.create(at: target.path)
         let context = (self.spec as NSString).deletingLastPathComponent
         let outcome: Builder.Outcome
         do {
