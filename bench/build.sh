@@ -17,9 +17,6 @@ trap 'rm -rf "$work"' EXIT
 measure() { bench/measure.py 1 "$@"; }
 
 declare -A best
-record() {  # name seconds
-  if [ -z "${best[$1]:-}" ] || python3 -c "import sys; sys.exit(0 if $2 < ${best[$1]} else 1)"; then best[$1]=$2; fi
-}
 
 mkdir -p "$work/spec"
 ln -s "$rootfs" "$work/spec/rootfs"
@@ -40,9 +37,9 @@ umoci new --image "$work/image:empty" >/dev/null
 for round in $(seq "$rounds"); do
   rm -rf "$work/bundle" "$work/out" && umoci unpack --image "$work/image:empty" "$work/bundle" >/dev/null
   cp -a "$rootfs/." "$work/bundle/rootfs/"
-  read -r s _ < <(measure umoci repack --image "$work/image:round$round" "$work/bundle"); record umoci_repack "$s"
-  read -r s _ < <(measure "$klein" build "$work/spec/klein.build.toml" -o "oci:$work/out:rootfs"); record klein_build "$s"
-  read -r s _ < <(measure "$klein" rebuild "oci:$work/out:rootfs"); record klein_rebuild "$s"
+  read -r s _ < <(measure umoci repack --image "$work/image:round$round" "$work/bundle"); record_min umoci_repack "$s"
+  read -r s _ < <(measure "$klein" build "$work/spec/klein.build.toml" -o "oci:$work/out:rootfs"); record_min klein_build "$s"
+  read -r s _ < <(measure "$klein" rebuild "oci:$work/out:rootfs"); record_min klein_rebuild "$s"
 done
 "$klein" rebuild "oci:$work/out:rootfs" >/dev/null || { echo "FAIL: the rebuild differs"; exit 1; }
 

@@ -23,6 +23,11 @@ release_klein() {
   fi
 }
 
+# record_min NAME VALUE / record_max NAME VALUE: keep the smallest (times) or largest (rates) VALUE
+# seen for NAME in the caller's associative array `best`.
+record_min() { if [ -z "${best[$1]:-}" ] || python3 -c "import sys; sys.exit(0 if $2 < ${best[$1]} else 1)"; then best[$1]=$2; fi; }
+record_max() { if [ -z "${best[$1]:-}" ] || python3 -c "import sys; sys.exit(0 if $2 > ${best[$1]} else 1)"; then best[$1]=$2; fi; }
+
 # free_port: a TCP port free on 127.0.0.1 right now.
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 

@@ -81,8 +81,6 @@ stop_servers() { for name in "${servers[@]}"; do stop_server "$name"; done; }
 # Round r visits the servers in alternating order, so neither always runs first.
 order() { if [ $(($1 % 2)) -eq 1 ]; then echo klein distribution; else echo distribution klein; fi; }
 
-record_min() { if [ -z "${best[$1]:-}" ] || python3 -c "import sys; sys.exit(0 if $2 < ${best[$1]} else 1)"; then best[$1]=$2; fi; }
-record_max() { if [ -z "${best[$1]:-}" ] || python3 -c "import sys; sys.exit(0 if $2 > ${best[$1]} else 1)"; then best[$1]=$2; fi; }
 
 # Blob uploads with curl, streamed from the file (distribution-spec "Pushing blobs").
 location() {  # base headers-file: the Location header, made absolute

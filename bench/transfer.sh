@@ -50,8 +50,6 @@ start_registry() {  # a fresh docker-registry with empty storage
   die "docker-registry not ready after 30 s"
 }
 
-record_min() { if [ -z "${best[$1]:-}" ] || python3 -c "import sys; sys.exit(0 if $2 < ${best[$1]} else 1)"; then best[$1]=$2; fi; }
-record_max() { if [ -z "${best[$1]:-}" ] || python3 -c "import sys; sys.exit(0 if $2 > ${best[$1]} else 1)"; then best[$1]=$2; fi; }
 manifest_of() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"])' "$1/index.json"; }
 
 # An image of uncompressed random layers (sizes in MB), made with klein layer create + klein import.

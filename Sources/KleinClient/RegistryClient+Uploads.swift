@@ -6,10 +6,10 @@ import NIOHTTP1
 
 extension RegistryClient {
     /// Uploads a local file as `descriptor`. Small blobs go in one POST + PUT; blobs from
-    /// `chunkedUploadThreshold` on go in `PATCH` chunks, and when a chunk fails the session is asked how
+    /// `chunkSize` on go in `PATCH` chunks, and when a chunk fails the session is asked how
     /// much it holds (its `Range`) and the upload continues from there (distribution-spec, "Pushing a blob in chunks").
     public func upload(_ repository: String, _ descriptor: Descriptor, fromFile path: String, progress: ProgressHandler? = nil) async throws(ClientError) {
-        if descriptor.size < options.chunkedUploadThreshold {
+        if descriptor.size < options.chunkSize {
             try await options.retry.repeating { () async throws(ClientError) in
                 let location = try await startUpload(repository)
                 try await finishUpload(repository, location: location, descriptor: descriptor, body: {

@@ -146,7 +146,7 @@ public final class RegistryClient: Sendable {
     func failure(_ response: HTTPClientResponse, _ request: RegistryRequest, notFound: String? = nil) async -> ClientError {
         let status = Int(response.status.code)
         let bytes = (try? await response.body.collect(upTo: 1 << 16)).map { Array($0.readableBytesView) } ?? []
-        let body = ErrorBody(bytes: bytes, status: status)
+        let body = ErrorBody(bytes: bytes)
         switch status {
         case 404 where notFound != nil:
             return .notFound(what: notFound!)

@@ -12,8 +12,8 @@ public struct ClientOptions: Sendable {
     public var retry = RetryPolicy()
     /// Blobs transferred at once.
     public var parallelBlobs = 4
-    /// Blobs at least this large are uploaded in chunks, so a dropped connection resumes instead of restarting.
-    public var chunkedUploadThreshold: Int64 = 64 << 20
+    /// Blobs at least this large are uploaded in chunks of this size, so a dropped connection resumes
+    /// instead of restarting.
     public var chunkSize: Int64 = 64 << 20
     /// Credentials given on the command line, by registry (`host[:port]`); they win over stored ones.
     public var credentials: [String: RegistryCredential] = [:]

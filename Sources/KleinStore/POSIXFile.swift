@@ -128,17 +128,18 @@ public enum FileSystem {
         return info
     }
 
-    public static func makeDirectory(_ path: String) throws(StoreError) {
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws(StoreError) {
+        guard mkdir(path, mode) == 0 || errno == EEXIST else {
             throw .io(path: path, operation: "mkdir", errno: errno)
         }
     }
 
-    public static func makeDirectories(_ path: String) throws(StoreError) {
+    /// Creates `path` and its missing parents with `mode`; existing directories are left as they are.
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(StoreError) {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
             prefix += component
-            try makeDirectory(prefix)
+            try makeDirectory(prefix, mode: mode)
             prefix += "/"
         }
     }
@@ -175,10 +176,12 @@ public enum FileSystem {
     }
 
     /// Writes `bytes` to `path` atomically: a temporary file in `scratch`, fsync, rename, fsync of the directory.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String, scratch: String) throws(StoreError) {
+    /// A given `mode` is set exactly, whatever the umask (for private files such as credentials).
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, scratch: String, mode: mode_t? = nil) throws(StoreError) {
         let temporary = "\(scratch)/\(randomName()).tmp"
-        do {
-            let file = try POSIXFile.open(temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+        do throws(StoreError) {
+            let file = try POSIXFile.open(temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: mode ?? 0o644)
+            if let mode, fchmod(file.fd, mode) != 0 { throw .io(path: temporary, operation: "chmod", errno: errno) }
             try file.writeAll(bytes)
             try file.sync()
             try rename(temporary, path)

@@ -62,7 +62,7 @@ extension Authenticator {
     /// Reads `token` or `access_token` and `expires_in` (default 60 s); renews at 80% of the lifetime.
     private func parse(_ response: TokenResponse, realm: String) throws(ClientError) -> Token {
         guard response.status == 200 else {
-            let detail = ErrorBody(bytes: response.body, status: response.status).message
+            let detail = ErrorBody(bytes: response.body).message
             if response.status == 401 || response.status == 403 {
                 let who = (try? storedCredential()).flatMap { $0 }.map { "the registry rejected \($0)" } ?? "anonymous access was refused; run `klein login \(registry)`"
                 throw .unauthorized(registry: registry, request: "token request to \(realm)", reason: "\(who) (\(detail))")

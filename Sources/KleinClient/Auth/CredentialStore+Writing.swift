@@ -78,18 +78,10 @@ extension CredentialStore {
     static func writeDocument(_ document: [String: JSONValue], to path: String) throws(ClientError) {
         let target = resolvingSymbolicLink(path)
         let directory = FileSystem.parent(of: target)
-        let name = target.split(separator: "/").last.map(String.init) ?? "auth.json"
-        let temporary = "\(directory)/.\(name).\(FileSystem.randomName()).tmp"
         do throws(StoreError) {
-            try makeDirectories(directory)
-            let file = try POSIXFile.open(temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
-            guard fchmod(file.fd, 0o600) == 0 else { throw .io(path: temporary, operation: "chmod", errno: errno) }
-            try file.writeAll(JSONValue.object(document).canonicalBytes + [0x0A])
-            try file.sync()
-            try FileSystem.rename(temporary, target)
-            try FileSystem.syncDirectory(directory)
+            try FileSystem.makeDirectories(directory, mode: 0o700)
+            try FileSystem.writeAtomically(JSONValue.object(document).canonicalBytes + [0x0A], to: target, scratch: directory, mode: 0o600)
         } catch {
-            try? FileSystem.remove(temporary)
             throw .credentials(source: path, reason: "cannot be written: \(error)")
         }
     }
@@ -98,14 +90,5 @@ extension CredentialStore {
         guard let resolved = realpath(path, nil) else { return path }
         defer { free(resolved) }
         return String(cString: resolved)
-    }
-
-    private static func makeDirectories(_ path: String) throws(StoreError) {
-        guard !FileSystem.isDirectory(path) else { return }
-        let parent = FileSystem.parent(of: path)
-        if parent != path { try makeDirectories(parent) }
-        guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
-            throw .io(path: path, operation: "mkdir", errno: errno)
-        }
     }
 }

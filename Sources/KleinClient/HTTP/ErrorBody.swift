@@ -7,7 +7,7 @@ struct ErrorBody {
     let message: String
 
     /// The first error of a body, or a short rendering of whatever else the server sent.
-    init(bytes: [UInt8], status: Int) {
+    init(bytes: [UInt8]) {
         if let errors = (try? JSONParser.parse(bytes))?.objectValue?["errors"]?.arrayValue,
            let first = errors.first?.objectValue {
             code = first["code"]?.stringValue

@@ -35,7 +35,6 @@ struct ClientFlags: ParsableArguments {
         options.parallelBlobs = jobs
         options.retry = RetryPolicy(attempts: attempts)
         options.chunkSize = chunkSize
-        options.chunkedUploadThreshold = chunkSize
         if let username {
             let secret = try password ?? Self.readPasswordFromStandardInput()
             for registry in registries { options.credentials[registry] = .basic(username: username, password: secret) }

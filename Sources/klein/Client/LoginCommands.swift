@@ -23,15 +23,11 @@ struct Login: AsyncParsableCommand {
 
     func run() async throws {
         let registry = try registryHost(host)
-        let session = try client.session(for: [registry])
-        do {
+        let found = try await withSession(client, registries: [registry]) { session in
             try await session.client(for: registry).verifyLogin()
-            await session.shutdown()
-        } catch {
-            await session.shutdown()
-            throw error
+            return session.options.credentials[registry]
         }
-        guard let credential = session.options.credentials[registry] else { return }
+        guard let credential = found else { return }
         let location = try CredentialStore().store(credential, for: registry)
         print("Login succeeded; credentials for \(registry) stored in \(location)")
     }

@@ -39,7 +39,7 @@ final class FaultProxy: Sendable {
     /// Starts `python3 fault_proxy.py --upstream <upstream>` and waits (without blocking a thread) for its two
     /// ready lines; throws `FaultProxyNotReady`, with its output, if they do not come within `timeout`.
     static func start(upstream: URL, timeout: Duration = .seconds(30)) async throws -> FaultProxy {
-        let python = try pythonPath()
+        let python = try Tools.path(of: "python3")
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("klein-fault-proxy-\(UUID().uuidString)").path
         let stdoutPath = "\(base).out"
         let stderrPath = "\(base).err"
@@ -61,8 +61,7 @@ final class FaultProxy: Sendable {
         let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
         func notReady(exited: Bool) -> FaultProxyNotReady {
             try? pipe.fileHandleForWriting.close()
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+            process.killAndWait()
             return FaultProxyNotReady(stdout: read(stdoutPath), stderr: read(stderrPath), exited: exited)
         }
         while true {
@@ -138,13 +137,7 @@ final class FaultProxy: Sendable {
         guard first else { return }
         session.invalidateAndCancel()
         try? stdinPipe.close()
-        if process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
-            let deadline = Date().addingTimeInterval(5)
-            while process.isRunning && Date() < deadline { usleep(10_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
-        process.waitUntilExit()
+        process.terminate(within: 5)
     }
 
     var isRunning: Bool { process.isRunning }
@@ -305,14 +298,6 @@ final class FaultProxy: Sendable {
     private static func loopbackURL(_ host: String) -> URL? {
         guard host.hasPrefix("127.0.0.1:"), Int(host.dropFirst("127.0.0.1:".count)) != nil else { return nil }
         return URL(string: "http://\(host)")
-    }
-
-    private static func pythonPath() throws -> String {
-        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let candidate = "\(directory)/python3"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        throw FaultProxyError(message: "python3 is not on PATH; fault_proxy.py needs it")
     }
 
     private func control(_ method: String, _ endpoint: String, body: Data? = nil) async throws -> Data {
