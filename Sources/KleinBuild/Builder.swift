@@ -50,8 +50,10 @@ public struct Builder {
             if let tree = fetched.treeLayer, ArtifactLayer.isIdentity(artifact, fetched.content) {
                 layer = tree  // the canonical tree archive is this layer byte for byte; `rebuild` regenerates it
             } else {
-                let writer = try BuildError.wrap("storing a layer") { try layout.blobs.writer() }
-                layer = try ArtifactLayer(artifact: artifact, epoch: spec.epoch, compression: spec.compression).write(from: fetched.content, to: BlobSink(writer))
+                let writer = ArtifactLayer(artifact: artifact, epoch: spec.epoch, compression: spec.compression)
+                layer = try BuildError.wrap("storing the layer of artifact \"\(artifact.name)\"") {
+                    try layout.blobs.storeLayer { sink in try writer.write(from: fetched.content, to: sink) }
+                }
             }
             parts.append(AssembledArtifact(artifact: artifact, layer: layer, sourceBlobs: fetched.blobs))
             dependencies.append(fetched.resolved)

@@ -32,8 +32,7 @@ struct LayerAdd: ParsableCommand {
         var config = try ImageConfiguration(jsonBytes: try layout.blobs.read(manifest.config.digest))
         let writer = options.writer
         let descriptor = try layout.withWriteAccess {
-            let blob = BlobSink(try layout.blobs.writer())
-            let layer = try writer.write(directory: directory, to: blob)
+            let layer = try layout.blobs.storeLayer { sink in try writer.write(directory: directory, to: sink) }
             manifest.layers.append(Descriptor(mediaType: layer.mediaType, digest: layer.digest, size: layer.size))
             config.rootfs.diffIDs.append(layer.diffID)
             let created = Date(timeIntervalSince1970: TimeInterval(writer.epoch)).formatted(.iso8601)

@@ -68,8 +68,7 @@ struct SourceFetcher {
     /// Archives a directory canonically (LayerWriter's rules, the spec's epoch and compression).
     private func tree(_ artifact: BuildSpec.Artifact, directory: String, resolved: ResolvedDependency) throws(BuildError) -> FetchedSource {
         let result = try BuildError.wrap("archiving \(directory) for artifact \"\(artifact.name)\"") {
-            let sink = BlobSink(try store.writer())
-            return try LayerWriter(compression: spec.compression, epoch: spec.epoch).write(directory: directory, to: sink)
+            try store.storeLayer { sink in try LayerWriter(compression: spec.compression, epoch: spec.epoch).write(directory: directory, to: sink) }
         }
         var resolved = resolved
         resolved.digest["sha256"] = result.digest.encoded
