@@ -48,7 +48,7 @@ public struct Builder {
             let fetched = try await fetcher.fetch(artifact)
             let layer: LayerWriter.Result
             if let tree = fetched.treeLayer, ArtifactLayer.isIdentity(artifact, fetched.content) {
-                layer = tree  // the canonical tree archive is this layer byte for byte; `rebuild` regenerates it
+                layer = tree  // the canonical tree archive is this layer byte for byte
             } else {
                 let writer = ArtifactLayer(artifact: artifact, epoch: spec.epoch, compression: spec.compression)
                 layer = try BuildError.wrap("storing the layer of artifact \"\(artifact.name)\"") {

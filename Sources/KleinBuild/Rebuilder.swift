@@ -3,7 +3,9 @@ import KleinOCI
 
 /// `klein rebuild`: regenerates a build from what the image carries (the embedded spec, the
 /// embedded source bytes and the base image's embedded manifest and config), without the network,
-/// and compares every digest with the image's.
+/// and compares every digest with the image's. A tree placed at `/` with no owner change is its
+/// embedded archive byte for byte, so that layer is checked against the archive (digest and
+/// diff_id) rather than written again; `verify` re-archives the tree itself.
 public struct Rebuilder {
     public let build: EmbeddedBuild
 
@@ -25,7 +27,13 @@ public struct Rebuilder {
         var parts: [AssembledArtifact] = []
         for artifact in spec.artifacts {
             let content = try build.content(of: artifact)
-            let layer = try ArtifactLayer(artifact: artifact, epoch: spec.epoch, compression: spec.compression).write(from: content, to: DiscardingSink())
+            let writer = ArtifactLayer(artifact: artifact, epoch: spec.epoch, compression: spec.compression)
+            let layer: LayerWriter.Result
+            if case let .tree(path, digest) = content, ArtifactLayer.isIdentity(artifact, content) {
+                layer = try writer.identityLayer(path: path, digest: digest)
+            } else {
+                layer = try writer.write(from: content, to: DiscardingSink())
+            }
             parts.append(AssembledArtifact(artifact: artifact, layer: layer, sourceBlobs: build.blobs(of: artifact)))
         }
         let rebuilt = try ImageAssembler(spec: spec, platform: platform, base: base).assemble(parts) { (_: [UInt8]) throws(BuildError) in }

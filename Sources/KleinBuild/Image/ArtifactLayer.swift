@@ -31,6 +31,24 @@ struct ArtifactLayer {
         return artifact.dest == "/" && artifact.owner == nil
     }
 
+    /// The layer of an identity artifact, which is its embedded tree archive byte for byte: the
+    /// archive's digest is checked as it is read, and the diff_id is the digest of its
+    /// decompressed bytes. Writing the archive again would copy it through the same rules that
+    /// made it, so `rebuild` reads it instead.
+    func identityLayer(path: String, digest: Digest) throws(BuildError) -> LayerWriter.Result {
+        let archive = VerifiedFile(path: path, digest: digest)
+        do throws(ArchiveError) {
+            // Decompression and the archive's digest run on another core while the diff_id is hashed here.
+            let uncompressed = HashingSource(PrefetchingSource(try Compression.decompressor(compression, upstream: archive)))
+            try uncompressed.drain()
+            try archive.drainAndCheck()
+            let mediaType = LayerWriter(compression: compression).mediaType
+            return LayerWriter.Result(digest: digest, diffID: uncompressed.digest, size: try archive.size(), mediaType: mediaType)
+        } catch {
+            throw .source(artifact: artifact.name, reason: "reading its layer: \(error)")
+        }
+    }
+
     func write(from content: SourceContent, to sink: ByteSink) throws(BuildError) -> LayerWriter.Result {
         var packageData: StreamingCommand?
         if case let .debianPackage(path, digest) = content {

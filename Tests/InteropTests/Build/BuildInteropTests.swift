@@ -113,7 +113,12 @@ import Testing
         name = "file"
         source = { kind = "url", url = "\(server.url("file.txt"))", sha256 = "\(sha)" }
         dest = "/file.txt"
+        [[artifact]]
+        name = "root"
+        source = { kind = "local", path = "tree" }
+        dest = "/"
         """)
+        try scratch.write("tree/srv/root.txt", "at the root\n")
         try Tools.klein("build", "\(dir)/klein.build.toml", "-o", "oci:\(dir)/out:v")
         #expect(try Tools.run("klein", ["verify", "oci:\(dir)/out:v", "--context", dir]).succeeded)
 
@@ -137,6 +142,16 @@ import Testing
         let sourcesDigest = try #require((buildIndex["manifests"] as? [[String: Any]])?[1]["digest"] as? String).dropFirst(7)
         let sources = try scratch.json("out/blobs/sha256/\(sourcesDigest)")
         let mainBlob = try #require((sources["layers"] as? [[String: Any]])?.first?["digest"] as? String).dropFirst(7)
+        // The tree at "/" is its embedded archive: rebuild checks that archive's digest. A valid gzip
+        // stream of other bytes is still named as altered.
+        let rootBlob = try #require((sources["layers"] as? [[String: Any]])?.last?["digest"] as? String).dropFirst(7)
+        let original = try scratch.read("out/blobs/sha256/\(rootBlob)")
+        try Tools.peer("sh", "-c", "printf other | gzip -n > \(dir)/out/blobs/sha256/\(rootBlob)")
+        result = try Tools.run("klein", ["rebuild", "oci:\(dir)/out:v"])
+        #expect(!result.succeeded && result.stderr.contains("root") && result.stderr.contains("altered"), "\(result.stderr)")
+        try original.write(to: URL(fileURLWithPath: "\(dir)/out/blobs/sha256/\(rootBlob)"))
+        #expect(try Tools.run("klein", ["rebuild", "oci:\(dir)/out:v"]).succeeded)
+
         try scratch.write("out/blobs/sha256/\(mainBlob)", "tampered\n")
         result = try Tools.run("klein", ["verify", "oci:\(dir)/out:v", "--context", dir])
         #expect(result.stdout.split(separator: "\n").contains { $0.hasPrefix("main") && $0.contains("mismatch") }, "\(result.stdout)")
