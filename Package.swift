@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "KleinClient", targets: ["KleinClient"]),
         .library(name: "KleinRegistry", targets: ["KleinRegistry"]),
         .library(name: "KleinBuild", targets: ["KleinBuild"]),
+        .library(name: "KleinPlatform", targets: ["KleinPlatform"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -72,10 +73,18 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+        .target(
+            name: "KleinPlatform",
+            dependencies: [
+                "KleinOCI", "KleinStore", "KleinClient", "KleinBuild",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .executableTarget(
             name: "klein",
             dependencies: [
-                "KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinRegistry", "KleinBuild",
+                "KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinRegistry", "KleinBuild", "KleinPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -85,6 +94,7 @@ let package = Package(
         .testTarget(name: "KleinClientTests", dependencies: ["KleinClient"]),
         .testTarget(name: "KleinRegistryTests", dependencies: ["KleinRegistry"]),
         .testTarget(name: "KleinBuildTests", dependencies: ["KleinBuild", "KleinArchive"]),
+        .testTarget(name: "KleinPlatformTests", dependencies: ["KleinPlatform", "KleinBuild", "KleinOCI"]),
         .testTarget(
             name: "InteropTests",
             dependencies: ["KleinOCI", "KleinStore", "KleinArchive", "klein"],

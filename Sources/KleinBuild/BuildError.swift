@@ -48,7 +48,7 @@ public struct SpecProblem: Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    func location(in file: String) -> String {
+    public func location(in file: String) -> String {
         let key = keyPath.isEmpty ? "(top level)" : keyPath
         return line.map { "line \($0): \(key)" } ?? key
     }

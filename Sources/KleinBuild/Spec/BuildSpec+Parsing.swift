@@ -140,8 +140,8 @@ struct SpecParser {
         if dest == nil, case .deb = source { dest = "/" }
         if members["dest"] == nil, dest == nil { reader.problem("\(path).dest", "missing; give the absolute path in the image, e.g. dest = \"/usr/local/bin/app\"") }
         if let text = dest, let problem = Self.destProblem(text) { reader.problem("\(path).dest", problem) }
-        let mode = parseMode(members["mode"], at: "\(path).mode")
-        let owner = reader.string(members, "owner", at: "\(path).owner").flatMap { parseOwner($0, at: "\(path).owner") }
+        let mode = reader.fileMode(members["mode"], at: "\(path).mode")
+        let owner = reader.string(members, "owner", at: "\(path).owner").flatMap { reader.owner($0, at: "\(path).owner") }
         let settings = parseSettings(members, at: path)
         guard let name, let source, let dest else { return nil }
         return BuildSpec.Artifact(name: name, source: source, dest: dest, mode: mode, owner: owner, referenceOnly: referenceOnly, settings: settings)
@@ -258,26 +258,6 @@ struct SpecParser {
             reader.problem(path, "\"\(text)\" is not OS/ARCH[/VARIANT], e.g. linux/amd64")
             return nil
         }
-    }
-
-    private func parseMode(_ value: SpecDocument.Value?, at path: String) -> UInt32? {
-        switch value {
-        case nil: return nil
-        case let .integer(number) where (0...0o7777).contains(number): return UInt32(number)
-        case let .string(text) where UInt32(text, radix: 8).map { $0 <= 0o7777 } == true: return UInt32(text, radix: 8)
-        case let .some(other):
-            reader.problem(path, "must be octal permission bits such as \"0755\" or 0o755, found \(other.typeName) \(other)")
-            return nil
-        }
-    }
-
-    private func parseOwner(_ text: String, at path: String) -> BuildSpec.Owner? {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let uid = Int64(parts[0]), let gid = Int64(parts[1]), uid >= 0, gid >= 0 else {
-            reader.problem(path, "\"\(text)\" must be numeric UID:GID such as \"1000:1000\" (names depend on the image's /etc/passwd)")
-            return nil
-        }
-        return BuildSpec.Owner(uid: uid, gid: gid)
     }
 
     /// `env` as an array of `KEY=value` (order kept) or a table (sorted by key).

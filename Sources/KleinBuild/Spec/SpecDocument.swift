@@ -17,7 +17,7 @@ public struct SpecDocument: Sendable {
         /// Dates and times, which no Klein schema uses.
         case other(String)
 
-        var typeName: String {
+        public var typeName: String {
             switch self {
             case .string: "a string"
             case .integer: "an integer"
@@ -108,7 +108,7 @@ public struct SpecDocument: Sendable {
 
 extension SpecDocument.Value {
     /// The canonical JSON form (sorted keys, no whitespace) of a value tree.
-    var jsonValue: JSONValue {
+    public var jsonValue: JSONValue {
         switch self {
         case let .string(text): .string(text)
         case let .integer(number): .integer(number)

@@ -95,8 +95,30 @@ public final class SpecReader {
         return result
     }
 
+    /// Permission bits: a string of octal digits (`"0755"`) or a TOML octal integer (`0o755`).
+    public func fileMode(_ value: SpecDocument.Value?, at path: String) -> UInt32? {
+        switch value {
+        case nil: return nil
+        case let .integer(number) where (0...0o7777).contains(number): return UInt32(number)
+        case let .string(text) where UInt32(text, radix: 8).map { $0 <= 0o7777 } == true: return UInt32(text, radix: 8)
+        case let .some(other):
+            problem(path, "must be octal permission bits such as \"0755\" or 0o755, found \(other.typeName) \(other)")
+            return nil
+        }
+    }
+
+    /// A numeric `UID:GID`.
+    public func owner(_ text: String, at path: String) -> BuildSpec.Owner? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let uid = Int64(parts[0]), let gid = Int64(parts[1]), uid >= 0, gid >= 0 else {
+            problem(path, "\"\(text)\" must be numeric UID:GID such as \"1000:1000\" (names depend on the image's /etc/passwd)")
+            return nil
+        }
+        return BuildSpec.Owner(uid: uid, gid: gid)
+    }
+
     /// The known key nearest to `key` by edit distance, if it is close enough to be a typo.
-    static func closest(to key: String, in known: Set<String>) -> String? {
+    public static func closest(to key: String, in known: Set<String>) -> String? {
         let scored = known.map { ($0, editDistance(key, $0)) }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
         guard let best = scored.first, best.1 <= max(2, key.count / 3) else { return nil }
         return best.0

@@ -6,11 +6,26 @@ extension JSONValue {
     public var canonicalBytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        write(to: &out)
+        write(to: &out, indent: nil)
         return out
     }
 
-    private func write(to out: inout [UInt8]) {
+    /// The canonical key order and escaping, laid out for people: two-space indentation, one
+    /// member or element a line, and a final newline. For documents committed to a repository.
+    public var indentedBytes: [UInt8] {
+        var out: [UInt8] = []
+        write(to: &out, indent: 0)
+        out.append(0x0A)
+        return out
+    }
+
+    private func write(to out: inout [UInt8], indent: Int?) {
+        let inner = indent.map { $0 + 2 }
+        func newline(_ depth: Int?) {
+            guard let depth else { return }
+            out.append(0x0A)
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: depth))
+        }
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case let .bool(value): out.append(contentsOf: (value ? "true" : "false").utf8)
@@ -20,18 +35,23 @@ extension JSONValue {
             out.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                element.write(to: &out)
+                newline(inner)
+                element.write(to: &out, indent: inner)
             }
+            if !elements.isEmpty { newline(indent) }
             out.append(UInt8(ascii: "]"))
         case let .object(members):
             out.append(UInt8(ascii: "{"))
             let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             for (index, key) in keys.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
+                newline(inner)
                 JSONValue.writeString(key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                members[key]!.write(to: &out)
+                if indent != nil { out.append(UInt8(ascii: " ")) }
+                members[key]!.write(to: &out, indent: inner)
             }
+            if !keys.isEmpty { newline(indent) }
             out.append(UInt8(ascii: "}"))
         }
     }

@@ -1,0 +1,82 @@
+import Foundation
+import KleinBuild
+import KleinOCI
+
+/// A validated platform manifest (`klein.platform.toml`, schema 1): how to run an image, with every
+/// default applied. Its identity is `contentHash`, the digest of the effective manifest's canonical
+/// JSON, so comments, key order and spelling (`1024Mi` or `1Gi`) do not change it and any semantic
+/// change does.
+public struct PlatformManifest: Sendable {
+    public typealias Value = SpecDocument.Value
+
+    /// The largest manifest read; anything bigger is refused before parsing.
+    public static let maximumSize = 1 << 20
+
+    /// The effective manifest as canonical JSON (sorted keys, no insignificant whitespace).
+    public let canonicalJSON: [UInt8]
+    /// `sha256` of `canonicalJSON`.
+    public let contentHash: Digest
+    /// Key paths whose value came from a default (`resources.memory`, `ports[0].exposure`).
+    public let defaulted: [String]
+    /// The effective manifest as a value tree.
+    public let effective: [String: Value]
+
+    /// Validates TOML text: a pure function of the bytes, the one validator every Klein component
+    /// uses. Throws every problem at once, sorted by line.
+    public static func validate(toml bytes: [UInt8], file: String) throws(PlatformError) -> PlatformManifest {
+        guard bytes.count <= maximumSize else {
+            throw .invalidManifest(file: file, problems: [SpecProblem(keyPath: "", line: nil, message: "the file is \(bytes.count) bytes; a platform manifest is at most \(maximumSize)")])
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            let offset = Self.firstInvalidUTF8(bytes)
+            throw .invalidManifest(file: file, problems: [SpecProblem(keyPath: "", line: nil, message: "the file is not UTF-8 text (invalid byte at offset \(offset))")])
+        }
+        let document: SpecDocument
+        do { document = try SpecDocument(toml: text) } catch { throw .invalidManifest(file: file, problems: [error]) }
+        return try validate(document, file: file)
+    }
+
+    /// Validates the canonical JSON of an effective manifest (as a release records it) with the same rules.
+    public static func validate(canonicalJSON bytes: [UInt8], file: String) throws(PlatformError) -> PlatformManifest {
+        let document: SpecDocument
+        do { document = try SpecDocument(json: bytes) } catch { throw .invalidManifest(file: file, problems: [error]) }
+        return try validate(document, file: file)
+    }
+
+    private static func validate(_ document: SpecDocument, file: String) throws(PlatformError) -> PlatformManifest {
+        let reader = SpecReader(document)
+        let normalizer = ManifestNormalizer(reader: reader)
+        let effective = normalizer.normalizeRoot()
+        ManifestRules(reader: reader, manifest: effective).check()
+        guard reader.problems.isEmpty else {
+            let sorted = Set(reader.problems).sorted { ($0.line ?? .max, $0.keyPath, $0.message) < ($1.line ?? .max, $1.keyPath, $1.message) }
+            throw .invalidManifest(file: file, problems: sorted)
+        }
+        let json = Value.table(effective).jsonValue.canonicalBytes
+        return PlatformManifest(canonicalJSON: json, contentHash: .of(json), defaulted: normalizer.defaulted.sorted(), effective: effective)
+    }
+
+    private static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        while case let .scalarValue(scalar) = decoder.decode(&iterator) { offset += UTF8.width(scalar) }
+        return offset
+    }
+}
+
+extension PlatformManifest {
+    /// Reads and validates a manifest file, keeping its bytes (`source`) beside the effective manifest.
+    public static func load(file path: String) throws(PlatformError) -> (manifest: PlatformManifest, source: [UInt8]) {
+        let bytes: [UInt8]
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            // One byte more than allowed, so an oversized file is refused without reading all of it.
+            bytes = Array(try handle.read(upToCount: maximumSize + 1) ?? Data())
+        } catch {
+            throw .failed(what: "reading the platform manifest \(path)", reason: (error as NSError).localizedDescription)
+        }
+        return (try validate(toml: bytes, file: path), bytes)
+    }
+}

@@ -1,0 +1,37 @@
+import KleinBuild
+
+/// Errors raised by KleinPlatform. Each names the manifest key, event, release or image involved and the reason.
+public enum PlatformError: Error, Sendable, CustomStringConvertible {
+    /// The platform manifest has problems; all of them, each with its key path and line.
+    case invalidManifest(file: String, problems: [SpecProblem])
+    /// The event log's hash chain is broken at `sequence`.
+    case tamperedLog(path: String, sequence: Int64, reason: String)
+    /// A release cannot be made or used.
+    case release(String)
+    /// A database, store or network operation failed.
+    case failed(what: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .invalidManifest(file, problems):
+            let lines = problems.map { "  \($0.location(in: file)): \($0.message)" }
+            return "\(file): \(problems.count) problem\(problems.count == 1 ? "" : "s"):\n" + lines.joined(separator: "\n")
+        case let .tamperedLog(path, sequence, reason):
+            return "\(path): event \(sequence): \(reason)"
+        case let .release(reason):
+            return reason
+        case let .failed(what, reason):
+            return "\(what): \(reason)"
+        }
+    }
+
+    /// Wraps any error from a lower module, naming what was being done.
+    static func wrap<T>(_ what: String, _ body: () throws -> T) throws(PlatformError) -> T {
+        do { return try body() } catch let error as PlatformError { throw error } catch { throw .failed(what: what, reason: "\(error)") }
+    }
+
+    /// `wrap` for async work.
+    static func wrap<T>(_ what: String, _ body: () async throws -> T) async throws(PlatformError) -> T {
+        do { return try await body() } catch let error as PlatformError { throw error } catch { throw .failed(what: what, reason: "\(error)") }
+    }
+}
