@@ -12,6 +12,18 @@ public struct StagedContent: Sendable {
     public let manifest: FetchedManifest
     public let blobs: [Digest: Blob]
 
+    /// A manifest made by the caller, with every blob it references.
+    public init(manifest: ImageManifest, blobs: [Digest: Blob]) {
+        let bytes = manifest.canonicalJSON
+        let descriptor = Descriptor(mediaType: .ociManifest, digest: .of(bytes), size: Int64(bytes.count), artifactType: manifest.artifactType)
+        self.init(manifest: FetchedManifest(bytes: bytes, descriptor: descriptor, manifest: .image(manifest)), blobs: blobs)
+    }
+
+    init(manifest: FetchedManifest, blobs: [Digest: Blob]) {
+        self.manifest = manifest
+        self.blobs = blobs
+    }
+
     /// An artifact manifest (image-spec manifest.md, "Guidelines for Artifact Usage"): each file a layer
     /// titled with its name (`org.opencontainers.image.title`), the empty config, `artifactType`, and
     /// optionally a `subject`, which makes it a referrer. Files are hashed here, once.
@@ -33,8 +45,6 @@ public struct StagedContent: Sendable {
         subjectEntry?.platform = nil
         let manifest = ImageManifest(artifactType: artifactType, config: .empty, layers: layers, subject: subjectEntry,
                                      annotations: annotations?.isEmpty == false ? annotations : nil)
-        let bytes = manifest.canonicalJSON
-        let descriptor = Descriptor(mediaType: .ociManifest, digest: .of(bytes), size: Int64(bytes.count), artifactType: artifactType)
-        return StagedContent(manifest: FetchedManifest(bytes: bytes, descriptor: descriptor, manifest: .image(manifest)), blobs: blobs)
+        return StagedContent(manifest: manifest, blobs: blobs)
     }
 }

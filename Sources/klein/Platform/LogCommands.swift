@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import KleinOCI
+import KleinPlatform
+
+/// `klein log verify|show`: the platform's append-only, hash-chained event log.
+struct LogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract: "Verify and show the append-only, hash-chained event log.",
+        subcommands: [LogVerify.self, LogShow.self]
+    )
+}
+
+struct LogVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Re-hash the whole event chain; name the first altered or missing event and exit 1.",
+        discussion: """
+        Prints the number of events and the head hash; keep the head elsewhere to also detect events \
+        cut off the end.
+        Example:
+          klein log verify --data ./klein-data
+        """
+    )
+    @OptionGroup var platform: PlatformFlags
+
+    func run() throws {
+        let (count, head) = try platform.book(create: false).log.verify()
+        print("\(platform.logPath): \(count) event\(count == 1 ? "" : "s"), chain intact, head \(head?.description ?? "(empty)")")
+    }
+}
+
+struct LogShow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Print the events, oldest first.",
+        discussion: "Examples:\n  klein log show\n  klein log show --json"
+    )
+    @Flag(help: "Print every event, payload and hashes included, one JSON document per line.") var json = false
+    @OptionGroup var platform: PlatformFlags
+
+    func run() throws {
+        let events = try platform.book(create: false).log.events()
+        if json {
+            for event in events { Output.printJSON(event.json) }
+            return
+        }
+        let rows = [["SEQ", "TIME", "ACTOR", "EVENT", "APP", "RELEASE", "HASH"]] + events.map { event in
+            let payload = event.payload.objectValue ?? [:]
+            return [String(event.sequence), event.time, event.actor, event.kind.rawValue, payload["app"]?.stringValue ?? "",
+                    String(payload["release"]?.stringValue?.dropFirst(7).prefix(12) ?? ""), String(event.hash.encoded.prefix(12))]
+        }
+        print(Output.table(rows))
+    }
+}
