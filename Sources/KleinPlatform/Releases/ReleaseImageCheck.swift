@@ -32,7 +32,7 @@ struct ReleaseImageCheck {
     }
 
     private func check(_ image: ImageManifest, label: String) async throws(PlatformError) -> [String] {
-        guard [MediaType.ociConfig, MediaType.dockerConfig].contains(image.config.mediaType) else {
+        guard image.config.mediaType.isImageConfig else {
             throw .release("\(label) is not a runnable image: its config is \(image.config.mediaType), not an image configuration")
         }
         let bytes = try await PlatformError.wrap("reading the config of \(label)") { try await endpoint.smallBlob(image.config) }
