@@ -1,7 +1,7 @@
 import KleinOCI
 
 /// Errors raised by KleinBuild. Each names the spec key, source, artifact or object involved and the reason.
-public enum BuildError: Error, Sendable, CustomStringConvertible {
+public enum BuildError: WrappingError, Sendable, CustomStringConvertible {
     /// The build spec has problems; all of them, each with its key path and line.
     case invalidSpec(file: String, problems: [SpecProblem])
     /// A source could not be fetched or does not hold what the spec pins.
@@ -23,16 +23,6 @@ public enum BuildError: Error, Sendable, CustomStringConvertible {
         case let .failed(what, reason):
             return "\(what): \(reason)"
         }
-    }
-
-    /// Wraps any error from a lower module, naming what was being done.
-    static func wrap<T>(_ what: String, _ body: () throws -> T) throws(BuildError) -> T {
-        do { return try body() } catch let error as BuildError { throw error } catch { throw .failed(what: what, reason: "\(error)") }
-    }
-
-    /// `wrap` for async work.
-    static func wrap<T>(_ what: String, _ body: () async throws -> T) async throws(BuildError) -> T {
-        do { return try await body() } catch let error as BuildError { throw error } catch { throw .failed(what: what, reason: "\(error)") }
     }
 }
 

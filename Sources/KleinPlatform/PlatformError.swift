@@ -1,7 +1,8 @@
 import KleinBuild
+import KleinOCI
 
 /// Errors raised by KleinPlatform. Each names the manifest key, event, release or image involved and the reason.
-public enum PlatformError: Error, Sendable, CustomStringConvertible {
+public enum PlatformError: WrappingError, Sendable, CustomStringConvertible {
     /// The platform manifest has problems; all of them, each with its key path and line.
     case invalidManifest(file: String, problems: [SpecProblem])
     /// The event log's hash chain is broken at `sequence`.
@@ -23,15 +24,5 @@ public enum PlatformError: Error, Sendable, CustomStringConvertible {
         case let .failed(what, reason):
             return "\(what): \(reason)"
         }
-    }
-
-    /// Wraps any error from a lower module, naming what was being done.
-    static func wrap<T>(_ what: String, _ body: () throws -> T) throws(PlatformError) -> T {
-        do { return try body() } catch let error as PlatformError { throw error } catch { throw .failed(what: what, reason: "\(error)") }
-    }
-
-    /// `wrap` for async work.
-    static func wrap<T>(_ what: String, _ body: () async throws -> T) async throws(PlatformError) -> T {
-        do { return try await body() } catch let error as PlatformError { throw error } catch { throw .failed(what: what, reason: "\(error)") }
     }
 }
