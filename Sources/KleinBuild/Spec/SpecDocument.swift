@@ -32,9 +32,13 @@ public struct SpecDocument: Sendable {
 
     public let root: [String: Value]
     private let lines: [String: Int]
+    /// The TOML text's lines by number (empty for JSON).
+    private let texts: [Int: Substring]
 
     /// Parses TOML; a syntax error is reported with its line.
     public init(toml text: String) throws(SpecProblem) {
+        let scanned = TOMLLines(text)
+        if let hazard = scanned.hazard() { throw hazard }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -44,7 +48,8 @@ public struct SpecDocument: Sendable {
             throw SpecProblem(keyPath: "", line: nil, message: "TOML syntax: \(error)")
         }
         root = Self.convert(table)
-        lines = TOMLKeyLines.index(text)
+        lines = TOMLKeyLines.index(scanned)
+        texts = Dictionary(scanned.lines.map { ($0.number, $0.text) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Reads a JSON document (the canonical spec embedded in an image); JSON has no useful lines.
@@ -56,6 +61,21 @@ public struct SpecDocument: Sendable {
         }
         root = members
         lines = [:]
+        texts = [:]
+    }
+
+    /// The value of `keyPath` as written in the TOML (`0o755`, `644`), when its line holds it; nil for JSON.
+    public func literal(of keyPath: String) -> Substring? {
+        guard let number = lines[keyPath], let text = texts[number], let key = keyPath.split(separator: ".").last else { return nil }
+        var rest = text[...]
+        while let found = rest.range(of: key) {
+            let after = rest[found.upperBound...].drop { $0 == " " || $0 == "\t" || $0 == "\"" || $0 == "'" }
+            if after.hasPrefix("=") {
+                return after.dropFirst().drop { $0 == " " || $0 == "\t" }.prefix { !" \t,}#".contains($0) }
+            }
+            rest = rest[found.upperBound...]
+        }
+        return nil
     }
 
     /// The line of `keyPath`, or of its nearest parent that has one (`env[2]` → `env`).
@@ -107,6 +127,17 @@ public struct SpecDocument: Sendable {
 }
 
 extension SpecDocument.Value {
+    /// The value as a message shows it: `"text"`, `42`, `true`, or its type for arrays and tables.
+    public var display: String {
+        switch self {
+        case let .string(text): "\"\(text)\""
+        case let .integer(number): String(number)
+        case let .float(number): String(number)
+        case let .bool(flag): String(flag)
+        default: typeName
+        }
+    }
+
     /// The canonical JSON form (sorted keys, no whitespace) of a value tree.
     public var jsonValue: JSONValue {
         switch self {
@@ -127,13 +158,13 @@ extension SpecProblem: Error {}
 /// lines, dotted keys and the keys of one-line inline tables. Array-of-tables elements are numbered
 /// as the parser numbers them (`artifact[0]`, `artifact[1]`). Lines are 1-based.
 enum TOMLKeyLines {
-    static func index(_ text: String) -> [String: Int] {
+    static func index(_ lines: TOMLLines) -> [String: Int] {
         var result: [String: Int] = [:]
         var prefix = ""
         var arrayCounts: [String: Int] = [:]
-        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingPrefix(while: { $0 == " " || $0 == "\t" })
-            let lineNumber = number + 1
+        for entry in lines.lines where !entry.insideMultilineString {
+            let line = entry.text.trimmingPrefix(while: { $0 == " " || $0 == "\t" })
+            let lineNumber = entry.number
             if line.hasPrefix("[[") {
                 let name = header(line.dropFirst(2), closing: "]]", arrays: arrayCounts, indexLast: false)
                 arrayCounts[name, default: -1] += 1
@@ -147,7 +178,13 @@ enum TOMLKeyLines {
                 let key = keyPath(line[..<equals])
                 guard !key.isEmpty else { continue }
                 let full = prefix.isEmpty ? key : "\(prefix).\(key)"
-                result[full] = result[full] ?? lineNumber
+                // `a.b.c = 1` also places `a.b` and `a` (an unknown `a` is reported at `a`).
+                var path = Substring(full)
+                while true {
+                    result[String(path)] = result[String(path)] ?? lineNumber
+                    guard let dot = path.lastIndex(of: ".") else { break }
+                    path = path[..<dot]
+                }
                 let value = line[line.index(after: equals)...].drop(while: { $0 == " " })
                 if value.hasPrefix("{") { indexInline(value.dropFirst(), under: full, line: lineNumber, into: &result) }
             }

@@ -99,10 +99,16 @@ public final class SpecReader {
     public func fileMode(_ value: SpecDocument.Value?, at path: String) -> UInt32? {
         switch value {
         case nil: return nil
-        case let .integer(number) where (0...0o7777).contains(number): return UInt32(number)
+        case let .integer(number) where (0...0o7777).contains(number):
+            // TOML reads 644 as decimal six hundred forty-four; only an 0o literal is octal (0 to 7 read the same either way).
+            if number > 7, let literal = document.literal(of: path), !literal.hasPrefix("0o") {
+                problem(path, "\(literal) is a decimal integer, but permission bits are octal: write \"\(literal)\" (a string) or 0o\(literal)")
+                return nil
+            }
+            return UInt32(number)
         case let .string(text) where UInt32(text, radix: 8).map { $0 <= 0o7777 } == true: return UInt32(text, radix: 8)
         case let .some(other):
-            problem(path, "must be octal permission bits such as \"0755\" or 0o755, found \(other.typeName) \(other)")
+            problem(path, "must be octal permission bits such as \"0755\" or 0o755, found \(other.typeName) \(other.display)")
             return nil
         }
     }
@@ -110,17 +116,23 @@ public final class SpecReader {
     /// A numeric `UID:GID`.
     public func owner(_ text: String, at path: String) -> BuildSpec.Owner? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let uid = Int64(parts[0]), let gid = Int64(parts[1]), uid >= 0, gid >= 0 else {
+        guard parts.count == 2, let uid = Int64(parts[0]), let gid = Int64(parts[1]), Self.ids.contains(uid), Self.ids.contains(gid) else {
             problem(path, "\"\(text)\" must be numeric UID:GID such as \"1000:1000\" (names depend on the image's /etc/passwd)")
             return nil
         }
         return BuildSpec.Owner(uid: uid, gid: gid)
     }
 
+    /// Valid user and group IDs: 32 bits, but not (uid_t)-1, which means "no change".
+    public static let ids: ClosedRange<Int64> = 0...4_294_967_294
+
     /// The known key nearest to `key` by edit distance, if it is close enough to be a typo.
     public static func closest(to key: String, in known: Set<String>) -> String? {
-        let scored = known.map { ($0, editDistance(key, $0)) }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
-        guard let best = scored.first, best.1 <= max(2, key.count / 3) else { return nil }
+        let allowed = max(2, key.count / 3)
+        // Lengths further apart than the allowed distance cannot be within it; this keeps long keys cheap.
+        let scored = known.filter { abs($0.utf8.count - key.utf8.count) <= allowed }
+            .map { ($0, editDistance(key, $0)) }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }
+        guard let best = scored.first, best.1 <= allowed else { return nil }
         return best.0
     }
 

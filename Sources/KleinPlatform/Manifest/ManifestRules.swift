@@ -8,6 +8,8 @@ struct ManifestRules {
 
     let reader: SpecReader
     let manifest: [String: Value]
+    /// Key paths filled in by defaults, so a contradiction is blamed on the key the user wrote.
+    let defaulted: Set<String>
 
     func check() {
         let ports = elements("ports")
@@ -23,25 +25,35 @@ struct ManifestRules {
                 transports[key] = "ports[\(index)]"
             }
         }
-        if case .bool(true)? = table("network")["internal_only"] {
-            for (index, port) in ports where port["exposure"] == .string("public") {
+        let network = table("network")
+        if case .bool(true)? = network["internal_only"] {
+            if network["default_exposure"] == .string("public"), !defaulted.contains("network.default_exposure") {
+                reader.problem("network.default_exposure", "is public, but internal_only = true; make it \"internal\" or lift internal_only")
+            }
+            for (index, port) in ports where port["exposure"] == .string("public") && !defaulted.contains("ports[\(index)].exposure") {
                 reader.problem("ports[\(index)].exposure", "is public, but network.internal_only = true; make it \"internal\" or lift internal_only")
             }
         }
 
         let checks = elements("checks")
         unique("checks", checks, what: "check name")
-        let portProtocols = Dictionary(ports.compactMap { _, port -> (String, String)? in
-            guard case let .string(name)? = port["name"], case let .string(kind)? = port["protocol"] else { return nil }
-            return (name, kind)
+        let portProtocols = Dictionary(ports.compactMap { _, port -> (String, String?)? in
+            guard case let .string(name)? = port["name"] else { return nil }
+            if case let .string(kind)? = port["protocol"] { return (name, kind) }
+            return (name, nil)
         }, uniquingKeysWith: { first, _ in first })
+        // When [[ports]] or a port's name has a problem, a check naming that port would only repeat it.
+        let portsReported = reader.problems.contains { problem in
+            let path = problem.keyPath
+            return path == "ports" || (path.hasPrefix("ports[") && (path.hasSuffix("]") || path.hasSuffix("].name")))
+        }
         for (index, check) in checks {
             if case let .string(name)? = check["port"] {
                 if let kind = portProtocols[name] {
                     if kind == "udp", case let .string(checkKind)? = check["kind"] {
-                        reader.problem("checks[\(index)].port", "\"\(name)\" is a UDP port; a \(checkKind) check needs a TCP-based one")
+                        reader.problem("checks[\(index)].port", "\"\(name)\" is a UDP port; \(checkKind) checks need a TCP-based one")
                     }
-                } else {
+                } else if !portsReported {
                     let known = portProtocols.keys.sorted()
                     reader.problem("checks[\(index)].port", "names no port; "
                         + (known.isEmpty ? "declare it in [[ports]]" : "the ports are \(ManifestValues.list(known))"))
@@ -68,7 +80,8 @@ struct ManifestRules {
         }
 
         let rollout = table("rollout")
-        if rollout["max_unavailable"].map(Self.isZero) == true, rollout["max_surge"].map(Self.isZero) == true {
+        let gradual = rollout["strategy"] == .string("rolling") || rollout["strategy"] == .string("canary")
+        if gradual, rollout["max_unavailable"].map(Self.isZero) == true, rollout["max_surge"].map(Self.isZero) == true {
             reader.problem("rollout.max_surge", "max_unavailable and max_surge are both 0, so a rollout could never replace a replica; raise one of them")
         }
         if case .string("canary")? = rollout["strategy"], case let .integer(replicas)? = rollout["replicas"], replicas < 2 {

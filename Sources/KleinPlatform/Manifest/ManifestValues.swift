@@ -73,7 +73,7 @@ struct ManifestValues {
             case let .failure(reason): return fail(path, reason.text)
             }
             guard range.contains(milliseconds) else {
-                return fail(path, "\(text) is out of range: it must be \(ManifestUnits.formatDuration(range.lowerBound)) to \(ManifestUnits.formatDuration(range.upperBound))")
+                return fail(path, "\"\(text)\" is out of range: it must be \(ManifestUnits.formatDuration(range.lowerBound)) to \(ManifestUnits.formatDuration(range.upperBound))")
             }
             return .string(ManifestUnits.formatDuration(milliseconds))
         case let .cpu(range):
@@ -102,6 +102,7 @@ struct ManifestValues {
                     return fail(path, "\"\(text)\" is not a percentage from \"0%\" to \"100%\"")
                 }
                 return .string("\(percent)%")
+            case let .integer(number): return fail(path, "\(number) is negative; give a count of 0 or more, or a percentage such as \"25%\"")
             default: return mismatch(raw, "a count (0 or more) or a percentage such as \"25%\"", at: path)
             }
         case .fileMode:
@@ -166,7 +167,7 @@ struct ManifestValues {
 
     private static func isUserPart(_ part: Substring) -> Bool {
         guard !part.isEmpty, part.utf8.count <= 32 else { return false }
-        if part.allSatisfy({ $0.isASCII && $0.isNumber }) { return true }
+        if part.allSatisfy({ $0.isASCII && $0.isNumber }) { return Int64(part).map(SpecReader.ids.contains) ?? false }
         guard let first = part.first, first == "_" || (first.isASCII && first.isLowercase) else { return false }
         return part.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || "_.-".contains($0)) }
     }
@@ -193,7 +194,7 @@ struct ManifestValues {
         switch value {
         case let .string(text): text.contains("\0") ? text : nil
         case let .array(elements): elements.lazy.compactMap(firstNulString).first
-        case let .table(members): members.values.lazy.compactMap(firstNulString).first
+        case let .table(members): members.keys.sorted().lazy.compactMap { firstNulString(members[$0]!) }.first
         default: nil
         }
     }

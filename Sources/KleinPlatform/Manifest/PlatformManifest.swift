@@ -47,7 +47,7 @@ public struct PlatformManifest: Sendable {
         let reader = SpecReader(document)
         let normalizer = ManifestNormalizer(reader: reader)
         let effective = normalizer.normalizeRoot()
-        ManifestRules(reader: reader, manifest: effective).check()
+        ManifestRules(reader: reader, manifest: effective, defaulted: Set(normalizer.defaulted)).check()
         guard reader.problems.isEmpty else {
             let sorted = Set(reader.problems).sorted { ($0.line ?? .max, $0.keyPath, $0.message) < ($1.line ?? .max, $1.keyPath, $1.message) }
             throw .invalidManifest(file: file, problems: sorted)
