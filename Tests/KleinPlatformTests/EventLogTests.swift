@@ -8,19 +8,19 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("klein-events-\(UUID().uuidString)/events.sqlite").path
     }
 
-    @Test func appendedEventsChainAndReadBack() throws {
+    @Test func appendedEventsChainAndReadBack() async throws {
         let path = Self.temporaryLog()
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
         let store = try SQLiteEventStore(path: path)
-        #expect(try store.verify().count == 0)
-        let first = try store.append(kind: .releaseCreated, actor: "a", payload: .object(["n": .integer(1)]), at: Date(timeIntervalSince1970: 0))
-        let second = try store.append(kind: .deployRequested, actor: "b", payload: .object(["n": .string("two/\u{e9}")]), at: Date(timeIntervalSince1970: 1.5))
+        #expect(try await store.verify().count == 0)
+        let first = try await store.append(kind: .releaseCreated, actor: "a", payload: .object(["n": .integer(1)]), at: Date(timeIntervalSince1970: 0))
+        let second = try await store.append(kind: .deployRequested, actor: "b", payload: .object(["n": .string("two/\u{e9}")]), at: Date(timeIntervalSince1970: 1.5))
         #expect(first.sequence == 1 && first.previous == nil && first.time == "1970-01-01T00:00:00.000Z")
         #expect(second.sequence == 2 && second.previous == first.hash && second.time == "1970-01-01T00:00:01.500Z")
         // Reopened, the log reads back exactly what was appended.
         let reopened = try SQLiteEventStore(path: path)
-        #expect(try reopened.events() == [first, second])
-        let (count, head) = try reopened.verify()
+        #expect(try await reopened.events() == [first, second])
+        let (count, head) = try await reopened.verify()
         #expect(count == 2 && head == second.hash)
     }
 
@@ -44,14 +44,14 @@ import Testing
                 group.addTask {
                     let store = try SQLiteEventStore(path: path)
                     for round in 0..<25 {
-                        _ = try store.append(kind: .deployRequested, actor: "w\(writer)", payload: .object(["round": .integer(Int64(round))]), at: Date())
+                        _ = try await store.append(kind: .deployRequested, actor: "w\(writer)", payload: .object(["round": .integer(Int64(round))]), at: Date())
                     }
                 }
             }
             try await group.waitForAll()
         }
         let store = try SQLiteEventStore(path: path)
-        #expect(try store.verify().count == 100)
-        #expect(Set(try store.events().map(\.actor)) == ["w0", "w1", "w2", "w3"])
+        #expect(try await store.verify().count == 100)
+        #expect(Set(try await store.events().map(\.actor)) == ["w0", "w1", "w2", "w3"])
     }
 }

@@ -22,7 +22,7 @@ struct SplitMix64: RandomNumberGenerator {
 /// units and number syntaxes, inline tables or sections, CRLF, a BOM), and any single change of a
 /// value hashes differently. The canonical JSON and the explanation of every variant validate back to
 /// the same hash.
-@Suite(.timeLimit(.minutes(1))) struct ManifestHashPropertyTests {
+@Suite(.timeLimit(.minutes(10))) struct ManifestHashPropertyTests {
     // MARK: - A manifest model that can be written many ways
 
     /// One `key = value`: equivalent spellings (the first is the base) and spellings of other values.

@@ -2,13 +2,13 @@ import Foundation
 import KleinOCI
 
 /// Where events are kept. Appending is the only way to change the log: there is no update or
-/// delete. `SQLiteEventStore` is the embedded backend; a PostgreSQL one implements the same protocol.
+/// delete. `SQLiteEventStore` is the embedded backend; a PostgreSQL one (postgres-nio, async) implements the same protocol.
 public protocol EventStore: Sendable {
     /// Appends an event after the current last one, in one transaction that also reads that last
     /// event's hash, so concurrent writers (threads or processes) still form one chain.
-    func append(kind: Event.Kind, actor: String, payload: JSONValue, at time: Date) throws(PlatformError) -> Event
+    func append(kind: Event.Kind, actor: String, payload: JSONValue, at time: Date) async throws(PlatformError) -> Event
     /// Every event, in sequence order, as stored (unverified).
-    func events() throws(PlatformError) -> [Event]
+    func events() async throws(PlatformError) -> [Event]
     /// What the log is called in messages (its path).
     var name: String { get }
 }
@@ -18,9 +18,9 @@ extension EventStore {
     /// previous event, and the sequence for gaps. Throws naming the first event that fails;
     /// returns the number of events and the hash of the last (the chain's head).
     @discardableResult
-    public func verify() throws(PlatformError) -> (count: Int, head: Digest?) {
+    public func verify() async throws(PlatformError) -> (count: Int, head: Digest?) {
         var previous: Event?
-        for event in try events() {
+        for event in try await events() {
             let expected = (previous?.sequence ?? 0) + 1
             guard event.sequence == expected else {
                 let what = expected == event.sequence - 1 ? "event \(expected) is" : "events \(expected) to \(event.sequence - 1) are"

@@ -37,10 +37,10 @@ public final class SQLiteEventStore: EventStore {
         return migrator
     }
 
-    public func append(kind: Event.Kind, actor: String, payload: JSONValue, at time: Date) throws(PlatformError) -> Event {
+    public func append(kind: Event.Kind, actor: String, payload: JSONValue, at time: Date) async throws(PlatformError) -> Event {
         let stamp = Event.timestamp(time)
-        return try PlatformError.wrap("appending to the event log \(name)") {
-            try database.writeWithoutTransaction { db in
+        return try await PlatformError.wrap("appending to the event log \(name)") {
+            try await database.writeWithoutTransaction { db in
                 var event: Event?
                 // IMMEDIATE takes the write lock before reading the head, so no other writer can append in between.
                 try db.inTransaction(.immediate) {
@@ -59,9 +59,10 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
-    public func events() throws(PlatformError) -> [Event] {
-        try PlatformError.wrap("reading the event log \(name)") {
-            try database.read { db in
+    public func events() async throws(PlatformError) -> [Event] {
+        let name = name
+        return try await PlatformError.wrap("reading the event log \(name)") {
+            try await database.read { db in
                 try Row.fetchAll(db, sql: "SELECT sequence, time, actor, kind, payload, previous, hash FROM events ORDER BY sequence").map { row in
                     let sequence: Int64 = row["sequence"]
                     let payloadText: String = row["payload"]

@@ -113,7 +113,7 @@ extension ManifestSchema {
         case .httpPath: return string("^/[^\\s]*$")
         case let .size(range):
             return .object(["oneOf": .array([integer(range.lowerBound, range.upperBound), string("^[0-9]+(\\.[0-9]+)?(Ti|Gi|Mi|Ki|T|G|M|k|K|B)?$")])])
-        case .duration: return string("^([0-9]+(ms|s|m|h))+$")
+        case .duration: return string("^(?=[0-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$")
         case .cpu:
             return .object(["oneOf": .array([.object(["type": .string("number"), "exclusiveMinimum": .integer(0)]),
                                              string("^([0-9]+m|[0-9]+(\\.[0-9]+)?)$")])])

@@ -34,28 +34,28 @@ public struct ReleaseBook: Sendable {
 
     /// Records a release; one that exists already (same image digest and manifest hash) is returned
     /// with its original event, and nothing is appended.
-    public func record(_ release: Release, actor: String, at time: Date) throws(PlatformError) -> (entry: Entry, isNew: Bool) {
-        if let existing = try entries().first(where: { $0.release.id == release.id }) { return (existing, false) }
-        let event = try log.append(kind: .releaseCreated, actor: actor, payload: release.payload, at: time)
+    public func record(_ release: Release, actor: String, at time: Date) async throws(PlatformError) -> (entry: Entry, isNew: Bool) {
+        if let existing = try await entries().first(where: { $0.release.id == release.id }) { return (existing, false) }
+        let event = try await log.append(kind: .releaseCreated, actor: actor, payload: release.payload, at: time)
         return (Entry(release: release, created: event), true)
     }
 
     /// Every release, oldest first.
-    public func entries() throws(PlatformError) -> [Entry] {
+    public func entries() async throws(PlatformError) -> [Entry] {
         var result: [Entry] = []
-        for event in try log.events() where event.kind == .releaseCreated {
+        for event in try await log.events() where event.kind == .releaseCreated {
             result.append(Entry(release: try Release(payload: event.payload, sequence: event.sequence), created: event))
         }
         return result
     }
 
     /// The release named by its full digest or a unique prefix of its hex (at least 4 characters).
-    public func entry(named name: String) throws(PlatformError) -> Entry {
+    public func entry(named name: String) async throws(PlatformError) -> Entry {
         let hex = name.hasPrefix("sha256:") ? String(name.dropFirst(7)) : name
         guard hex.count >= 4, hex.allSatisfy(\.isHexDigit) else {
             throw .release("\"\(name)\" is not a release: give its digest (sha256:…) or at least 4 hex digits of it")
         }
-        let matches = try entries().filter { $0.release.id.encoded.hasPrefix(hex.lowercased()) }
+        let matches = try await entries().filter { $0.release.id.encoded.hasPrefix(hex.lowercased()) }
         guard matches.count == 1, let match = matches.first else {
             throw .release(matches.isEmpty ? "no release is \(name) (klein release list shows them)"
                                            : "\(name) is ambiguous: it starts \(matches.count) releases; give more digits")
@@ -64,10 +64,10 @@ public struct ReleaseBook: Sendable {
     }
 
     /// The deploy requests and rollbacks of `app`, oldest first.
-    public func deployments(of app: String) throws(PlatformError) -> [Deployment] {
-        let releases = Dictionary(try entries().map { ($0.release.id.description, $0.release) }, uniquingKeysWith: { first, _ in first })
+    public func deployments(of app: String) async throws(PlatformError) -> [Deployment] {
+        let releases = Dictionary(try await entries().map { ($0.release.id.description, $0.release) }, uniquingKeysWith: { first, _ in first })
         var result: [Deployment] = []
-        for event in try log.events() where event.kind == .deployRequested || event.kind == .rollback {
+        for event in try await log.events() where event.kind == .deployRequested || event.kind == .rollback {
             guard event.payload.objectValue?["app"]?.stringValue == app else { continue }
             guard let id = event.payload.objectValue?["release"]?.stringValue, let release = releases[id] else {
                 throw .release("event \(event.sequence): \(event.kind) names a release that was never created")
@@ -78,16 +78,16 @@ public struct ReleaseBook: Sendable {
     }
 
     /// Requests that `release` run.
-    public func deploy(_ release: Release, actor: String, at time: Date) throws(PlatformError) -> Event {
-        try log.append(kind: .deployRequested, actor: actor, payload: .object(["app": .string(release.app), "release": .string(release.id.description)]), at: time)
+    public func deploy(_ release: Release, actor: String, at time: Date) async throws(PlatformError) -> Event {
+        try await log.append(kind: .deployRequested, actor: actor, payload: .object(["app": .string(release.app), "release": .string(release.id.description)]), at: time)
     }
 
     /// Points `app` back at an earlier release: `target`, or else the newest release older than the
     /// current one that was deployed before. Appends a `rollback` event; nothing is rewritten.
-    public func rollback(app: String, to target: Release?, actor: String, at time: Date) throws(PlatformError) -> (from: Release, to: Release, event: Event) {
-        let history = try deployments(of: app)
+    public func rollback(app: String, to target: Release?, actor: String, at time: Date) async throws(PlatformError) -> (from: Release, to: Release, event: Event) {
+        let history = try await deployments(of: app)
         guard let current = history.last?.release else { throw .release("\(app) has never been deployed; there is nothing to roll back") }
-        let order = Dictionary(try entries().enumerated().map { ($0.element.release.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        let order = Dictionary(try await entries().enumerated().map { ($0.element.release.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
         let destination: Release
         if let target {
             guard target.app == app else { throw .release("release \(target.id) is of app \(target.app), not \(app)") }
@@ -104,6 +104,6 @@ public struct ReleaseBook: Sendable {
             destination = previous
         }
         let payload: JSONValue = .object(["app": .string(app), "release": .string(destination.id.description), "from": .string(current.id.description)])
-        return (current, destination, try log.append(kind: .rollback, actor: actor, payload: payload, at: time))
+        return (current, destination, try await log.append(kind: .rollback, actor: actor, payload: payload, at: time))
     }
 }

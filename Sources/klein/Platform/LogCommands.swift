@@ -12,7 +12,7 @@ struct LogCommand: ParsableCommand {
     )
 }
 
-struct LogVerify: ParsableCommand {
+struct LogVerify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Re-hash the whole event chain; name the first altered or missing event and exit 1.",
@@ -25,13 +25,13 @@ struct LogVerify: ParsableCommand {
     )
     @OptionGroup var platform: PlatformFlags
 
-    func run() throws {
-        let (count, head) = try platform.book(create: false).log.verify()
+    func run() async throws {
+        let (count, head) = try await platform.book(create: false).log.verify()
         print("\(platform.logPath): \(count) event\(count == 1 ? "" : "s"), chain intact, head \(head?.description ?? "(empty)")")
     }
 }
 
-struct LogShow: ParsableCommand {
+struct LogShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Print the events, oldest first.",
@@ -40,8 +40,8 @@ struct LogShow: ParsableCommand {
     @Flag(help: "Print every event, payload and hashes included, one JSON document per line.") var json = false
     @OptionGroup var platform: PlatformFlags
 
-    func run() throws {
-        let events = try platform.book(create: false).log.events()
+    func run() async throws {
+        let events = try await platform.book(create: false).log.events()
         if json {
             for event in events { Output.printJSON(event.json) }
             return

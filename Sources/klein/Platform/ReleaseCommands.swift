@@ -41,7 +41,7 @@ struct ReleaseCreate: AsyncParsableCommand {
             return try await ReleaseBook.prepare(image: endpoint, reference: reference, display: image.description, manifest: validated, source: source)
         }
         for warning in prepared.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-        let (entry, isNew) = try platform.book(create: true).record(prepared.release, actor: platform.who, at: Date())
+        let (entry, isNew) = try await platform.book(create: true).record(prepared.release, actor: platform.who, at: Date())
         if json {
             var summary = entry.release.summaryJSON.objectValue ?? [:]
             summary["created"] = .bool(isNew)
@@ -55,7 +55,7 @@ struct ReleaseCreate: AsyncParsableCommand {
     }
 }
 
-struct ReleaseList: ParsableCommand {
+struct ReleaseList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List releases, oldest first; * marks what each app runs now.",
@@ -65,11 +65,11 @@ struct ReleaseList: ParsableCommand {
     @Flag(help: "Print the releases as JSON.") var json = false
     @OptionGroup var platform: PlatformFlags
 
-    func run() throws {
+    func run() async throws {
         let book = try platform.book(create: false)
-        let entries = try book.entries().filter { app == nil || $0.release.app == app }
+        let entries = try await book.entries().filter { app == nil || $0.release.app == app }
         var current: [String: Digest] = [:]
-        for name in Set(entries.map(\.release.app)) { current[name] = try book.deployments(of: name).last?.release.id }
+        for name in Set(entries.map(\.release.app)) { current[name] = try await book.deployments(of: name).last?.release.id }
         if json {
             Output.printJSON(.array(entries.map { entry in
                 var summary = entry.release.summaryJSON.objectValue ?? [:]
@@ -88,7 +88,7 @@ struct ReleaseList: ParsableCommand {
     }
 }
 
-struct ReleaseShow: ParsableCommand {
+struct ReleaseShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show a release: its image, its manifest hash and its effective platform manifest.",
@@ -98,8 +98,8 @@ struct ReleaseShow: ParsableCommand {
     @Flag(help: "Print the release, with its effective manifest and source, as JSON.") var json = false
     @OptionGroup var platform: PlatformFlags
 
-    func run() throws {
-        let entry = try platform.book(create: false).entry(named: release)
+    func run() async throws {
+        let entry = try await platform.book(create: false).entry(named: release)
         let release = entry.release
         if json {
             var summary = release.summaryJSON.objectValue ?? [:]
@@ -119,7 +119,7 @@ struct ReleaseShow: ParsableCommand {
     }
 }
 
-struct ReleaseDiffCommand: ParsableCommand {
+struct ReleaseDiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Show what changed between two releases: the image digest and each manifest key.",
@@ -130,9 +130,9 @@ struct ReleaseDiffCommand: ParsableCommand {
     @Flag(help: "Print the changes as JSON.") var json = false
     @OptionGroup var platform: PlatformFlags
 
-    func run() throws {
+    func run() async throws {
         let book = try platform.book(create: false)
-        let first = try book.entry(named: a).release, second = try book.entry(named: b).release
+        let first = try await book.entry(named: a).release, second = try await book.entry(named: b).release
         let diff = ReleaseDiff(from: first, to: second)
         if json {
             Output.printJSON(.object([
@@ -157,7 +157,7 @@ struct ReleaseDiffCommand: ParsableCommand {
     }
 }
 
-struct ReleaseDeploy: ParsableCommand {
+struct ReleaseDeploy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploy",
         abstract: "Request that a release run: appends a deploy event for its app.",
@@ -166,15 +166,15 @@ struct ReleaseDeploy: ParsableCommand {
     @Argument(help: "The release: its digest or a unique prefix of it.") var release: String
     @OptionGroup var platform: PlatformFlags
 
-    func run() throws {
+    func run() async throws {
         let book = try platform.book(create: false)
-        let entry = try book.entry(named: release)
-        let event = try book.deploy(entry.release, actor: platform.who, at: Date())
+        let entry = try await book.entry(named: release)
+        let event = try await book.deploy(entry.release, actor: platform.who, at: Date())
         print("event \(event.sequence): deploy \(entry.release.app) \(entry.release.id)")
     }
 }
 
-struct ReleaseRollback: ParsableCommand {
+struct ReleaseRollback: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Point an app back at an earlier release (a new event; history is never rewritten).",
@@ -189,10 +189,11 @@ struct ReleaseRollback: ParsableCommand {
     @Option(help: "The release to go back to: its digest or a unique prefix of it.") var to: String?
     @OptionGroup var platform: PlatformFlags
 
-    func run() throws {
+    func run() async throws {
         let book = try platform.book(create: false)
-        let target = try to.map { try book.entry(named: $0).release }
-        let result = try book.rollback(app: app, to: target, actor: platform.who, at: Date())
+        var target: Release?
+        if let to { target = try await book.entry(named: to).release }
+        let result = try await book.rollback(app: app, to: target, actor: platform.who, at: Date())
         print("event \(result.event.sequence): rollback \(app) \(result.from.id) -> \(result.to.id)")
     }
 }
@@ -216,7 +217,7 @@ struct ReleasePush: AsyncParsableCommand {
     @OptionGroup var client: ClientFlags
 
     func run() async throws {
-        let release = try platform.book(create: false).entry(named: release).release
+        let release = try await platform.book(create: false).entry(named: release).release
         let origin = try ImageLocation(parsing: release.imageReference)
         let target: Reference
         if let to {
