@@ -14,8 +14,7 @@ public enum BuildError: WrappingError, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .invalidSpec(file, problems):
-            let lines = problems.map { "  \($0.location(in: file)): \($0.message)" }
-            return "\(file): \(problems.count) problem\(problems.count == 1 ? "" : "s"):\n" + lines.joined(separator: "\n")
+            return SpecProblem.report(problems, in: file)
         case let .source(artifact, reason):
             return "artifact \"\(artifact)\": \(reason)"
         case let .notABuild(image, reason):
@@ -38,7 +37,13 @@ public struct SpecProblem: Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    public func location(in file: String) -> String {
+    /// `FILE: N problems:` and one indented line per problem, as both validators print them.
+    public static func report(_ problems: [SpecProblem], in file: String) -> String {
+        let lines = problems.map { "  \($0.location(in: file)): \($0.message)" }
+        return "\(file): \(problems.count) problem\(problems.count == 1 ? "" : "s"):\n" + lines.joined(separator: "\n")
+    }
+
+    func location(in file: String) -> String {
         let key = keyPath.isEmpty ? "(top level)" : keyPath
         return line.map { "line \($0): \(key)" } ?? key
     }

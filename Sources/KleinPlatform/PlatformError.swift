@@ -15,8 +15,7 @@ public enum PlatformError: WrappingError, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .invalidManifest(file, problems):
-            let lines = problems.map { "  \($0.location(in: file)): \($0.message)" }
-            return "\(file): \(problems.count) problem\(problems.count == 1 ? "" : "s"):\n" + lines.joined(separator: "\n")
+            return SpecProblem.report(problems, in: file)
         case let .tamperedLog(path, sequence, reason):
             return "\(path): event \(sequence): \(reason)"
         case let .release(reason):
