@@ -89,16 +89,10 @@ struct ManifestRules {
         }
     }
 
-    private func table(_ key: String) -> [String: Value] {
-        if case let .table(members)? = manifest[key] { return members }
-        return [:]
-    }
+    private func table(_ key: String) -> [String: Value] { PlatformManifest.table(manifest[key]) }
 
     private func elements(_ key: String) -> [(Int, [String: Value])] {
-        guard case let .array(values)? = manifest[key] else { return [] }
-        return values.enumerated().compactMap { index, value in
-            if case let .table(members) = value { (index, members) } else { nil }
-        }
+        PlatformManifest.tables(manifest[key]).enumerated().map { ($0.offset, $0.element) }
     }
 
     private func unique(_ list: String, _ entries: [(Int, [String: Value])], what: String) {

@@ -50,70 +50,72 @@ extension PlatformManifest {
         public let gid: Int64
     }
 
-    public var app: String { string(effective["app"]) ?? "" }
+    public var app: String { Self.string(effective["app"]) ?? "" }
 
     public var process: Process {
-        let members = table(effective["process"])
-        return Process(entrypoint: strings(members["entrypoint"]), cmd: strings(members["cmd"]), workdir: string(members["workdir"]),
-                       user: string(members["user"]), env: table(members["env"]).compactMapValues(string))
+        let members = Self.table(effective["process"])
+        return Process(entrypoint: Self.strings(members["entrypoint"]), cmd: Self.strings(members["cmd"]), workdir: Self.string(members["workdir"]),
+                       user: Self.string(members["user"]), env: Self.table(members["env"]).compactMapValues(Self.string))
     }
 
     public var ports: [Port] {
-        tables(effective["ports"]).map { port in
-            Port(name: string(port["name"]) ?? "", port: Int(integer(port["port"]) ?? 0), protocol: string(port["protocol"]) ?? "tcp",
-                 isPublic: string(port["exposure"]) == "public")
+        Self.tables(effective["ports"]).map { port in
+            Port(name: Self.string(port["name"]) ?? "", port: Int(Self.integer(port["port"]) ?? 0), protocol: Self.string(port["protocol"]) ?? "tcp",
+                 isPublic: Self.string(port["exposure"]) == "public")
         }
     }
 
     public var resources: Resources {
-        let members = table(effective["resources"])
-        let gpus = table(members["gpus"])
+        let members = Self.table(effective["resources"])
+        let gpus = Self.table(members["gpus"])
         return Resources(
-            millicores: string(members["cpu"]).flatMap { try? ManifestUnits.millicores($0).get() } ?? 0,
-            memoryBytes: string(members["memory"]).flatMap { try? ManifestUnits.bytes($0).get() } ?? 0,
-            diskBytes: string(members["disk"]).flatMap { try? ManifestUnits.bytes($0).get() } ?? 0,
-            pids: integer(members["pids"]) ?? 0,
-            gpus: gpus.isEmpty ? nil : GPUs(count: integer(gpus["count"]) ?? 0, kind: string(gpus["kind"]) ?? ""))
+            millicores: Self.string(members["cpu"]).flatMap { try? ManifestUnits.millicores($0).get() } ?? 0,
+            memoryBytes: Self.string(members["memory"]).flatMap { try? ManifestUnits.bytes($0).get() } ?? 0,
+            diskBytes: Self.string(members["disk"]).flatMap { try? ManifestUnits.bytes($0).get() } ?? 0,
+            pids: Self.integer(members["pids"]) ?? 0,
+            gpus: gpus.isEmpty ? nil : GPUs(count: Self.integer(gpus["count"]) ?? 0, kind: Self.string(gpus["kind"]) ?? ""))
     }
 
     public var volumes: [Volume] {
-        tables(effective["volumes"]).map { volume in
-            Volume(name: string(volume["name"]) ?? "", path: string(volume["path"]) ?? "",
-                   sizeBytes: string(volume["size"]).flatMap { try? ManifestUnits.bytes($0).get() } ?? 0,
+        Self.tables(effective["volumes"]).map { volume in
+            Volume(name: Self.string(volume["name"]) ?? "", path: Self.string(volume["path"]) ?? "",
+                   sizeBytes: Self.string(volume["size"]).flatMap { try? ManifestUnits.bytes($0).get() } ?? 0,
                    readOnly: volume["read_only"] == .bool(true))
         }
     }
 
     public var secrets: [Secret] {
-        tables(effective["secrets"]).map { secret in
-            let owner = (string(secret["owner"]) ?? "0:0").split(separator: ":").map { Int64($0) ?? 0 }
-            return Secret(name: string(secret["name"]) ?? "", path: string(secret["path"]) ?? "",
-                          mode: string(secret["mode"]).flatMap { UInt32($0, radix: 8) } ?? 0o400, uid: owner.first ?? 0, gid: owner.last ?? 0)
+        Self.tables(effective["secrets"]).map { secret in
+            let owner = (Self.string(secret["owner"]) ?? "0:0").split(separator: ":").map { Int64($0) ?? 0 }
+            return Secret(name: Self.string(secret["name"]) ?? "", path: Self.string(secret["path"]) ?? "",
+                          mode: Self.string(secret["mode"]).flatMap { UInt32($0, radix: 8) } ?? 0o400, uid: owner.first ?? 0, gid: owner.last ?? 0)
         }
     }
 
-    private func string(_ value: Value?) -> String? {
+    // Readers of the effective tree, shared with ManifestRules; a missing or mistyped value reads as absent.
+
+    static func string(_ value: Value?) -> String? {
         if case let .string(text)? = value { return text }
         return nil
     }
 
-    private func integer(_ value: Value?) -> Int64? {
+    static func integer(_ value: Value?) -> Int64? {
         if case let .integer(number)? = value { return number }
         return nil
     }
 
-    private func strings(_ value: Value?) -> [String]? {
+    static func strings(_ value: Value?) -> [String]? {
         guard case let .array(elements)? = value else { return nil }
-        return elements.compactMap(string)
+        return elements.compactMap(Self.string)
     }
 
-    private func table(_ value: Value?) -> [String: Value] {
+    static func table(_ value: Value?) -> [String: Value] {
         if case let .table(members)? = value { return members }
         return [:]
     }
 
-    private func tables(_ value: Value?) -> [[String: Value]] {
+    static func tables(_ value: Value?) -> [[String: Value]] {
         guard case let .array(elements)? = value else { return [] }
-        return elements.map(table)
+        return elements.map(Self.table)
     }
 }
