@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "KleinClient", targets: ["KleinClient"]),
         .library(name: "KleinRegistry", targets: ["KleinRegistry"]),
         .library(name: "KleinBuild", targets: ["KleinBuild"]),
+        .library(name: "KleinRuntime", targets: ["KleinRuntime"]),
         .library(name: "KleinPlatform", targets: ["KleinPlatform"]),
     ],
     dependencies: [
@@ -73,10 +74,11 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+        .target(name: "KleinRuntime", dependencies: ["KleinOCI", "KleinStore", "KleinArchive"]),
         .target(
             name: "KleinPlatform",
             dependencies: [
-                "KleinOCI", "KleinStore", "KleinClient", "KleinBuild",
+                "KleinOCI", "KleinStore", "KleinClient", "KleinBuild", "KleinRuntime",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -84,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "klein",
             dependencies: [
-                "KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinRegistry", "KleinBuild", "KleinPlatform",
+                "KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinRegistry", "KleinBuild", "KleinRuntime", "KleinPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -94,6 +96,7 @@ let package = Package(
         .testTarget(name: "KleinClientTests", dependencies: ["KleinClient"]),
         .testTarget(name: "KleinRegistryTests", dependencies: ["KleinRegistry"]),
         .testTarget(name: "KleinBuildTests", dependencies: ["KleinBuild", "KleinArchive"]),
+        .testTarget(name: "KleinRuntimeTests", dependencies: ["KleinRuntime", "KleinArchive", "KleinOCI"], exclude: ["Fixtures"]),
         .testTarget(name: "KleinPlatformTests", dependencies: ["KleinPlatform", "KleinBuild", "KleinOCI"]),
         .testTarget(
             name: "InteropTests",

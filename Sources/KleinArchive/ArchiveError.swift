@@ -24,6 +24,8 @@ public enum ArchiveError: Error, Sendable, CustomStringConvertible {
     indirect case inLayer(index: Int, error: ArchiveError)
     /// The stage a layer is written to (a file, the blob store) failed.
     case destination(what: String, reason: String)
+    /// A path inside a root file system that cannot be used as asked (through a symlink, not a regular file, …).
+    case unsafePath(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -49,6 +51,8 @@ public enum ArchiveError: Error, Sendable, CustomStringConvertible {
             return "layer \(index): \(error)"
         case let .destination(what, reason):
             return "writing to \(what): \(reason)"
+        case let .unsafePath(path, reason):
+            return "\(path) \(reason)"
         }
     }
 }

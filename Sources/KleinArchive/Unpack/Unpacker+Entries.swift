@@ -10,12 +10,13 @@ extension Unpacker {
     static let maximumPathLength = 4096
 
     /// The path's components below the root; refuses absolute paths, `..` and over-long paths.
-    /// `.` and empty components drop out.
+    /// `.` and empty components drop out. A bare `/` is the root itself, as `./` is (`umoci insert`
+    /// writes it); `apply` accepts it only as a directory.
     static func components(of path: String, layer: Int) throws(ArchiveError) -> [String] {
         guard path.utf8.count <= maximumPathLength else {
             throw .unsafeEntry(layer: layer, entry: String(path.prefix(64)) + "…", reason: "path longer than \(maximumPathLength) bytes")
         }
-        guard !path.hasPrefix("/") else { throw .unsafeEntry(layer: layer, entry: path, reason: "absolute paths are not allowed in layers") }
+        guard !path.hasPrefix("/") || path.utf8.allSatisfy({ $0 == UInt8(ascii: "/") }) else { throw .unsafeEntry(layer: layer, entry: path, reason: "absolute paths are not allowed in layers") }
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init).filter { $0 != "." }
         guard !parts.contains("..") else { throw .unsafeEntry(layer: layer, entry: path, reason: "\"..\" components are not allowed in layers") }
         return parts

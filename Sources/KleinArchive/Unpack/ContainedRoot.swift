@@ -1,0 +1,197 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Read and prepare paths inside a root file system without ever leaving it: what a runtime bundle
+/// needs from an unpacked image (its `/etc/passwd`, the owner of a volume directory, mountpoints).
+///
+/// Paths resolve as `RootDirectory` does, symlinks followed as if the root were `/`, so an image's
+/// `/etc/passwd -> /etc/shadow` names the image's own file, never the host's.
+public final class ContainedRoot {
+    let root: RootDirectory
+    /// Symlinks followed as the last component of one path, as the kernel's limit.
+    static let finalSymlinkLimit = 40
+
+    public init(path: String) throws(ArchiveError) {
+        root = try RootDirectory(path: path)
+    }
+
+    public var path: String { root.path }
+
+    /// What `status(of:)` reports of a file.
+    public struct Status: Sendable, Hashable {
+        public enum Kind: Sendable, Hashable { case regular, directory, symlink, characterDevice, blockDevice, fifo, socket }
+        public let kind: Kind
+        /// Permission bits with setuid, setgid and sticky.
+        public let permissions: UInt32
+        public let uid: UInt32
+        public let gid: UInt32
+        public let size: Int64
+
+        init(_ info: stat) {
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: kind = .directory
+            case S_IFLNK: kind = .symlink
+            case S_IFCHR: kind = .characterDevice
+            case S_IFBLK: kind = .blockDevice
+            case S_IFIFO: kind = .fifo
+            case S_IFSOCK: kind = .socket
+            default: kind = .regular
+            }
+            permissions = UInt32(info.st_mode & 0o7777)
+            uid = UInt32(info.st_uid)
+            gid = UInt32(info.st_gid)
+            size = Int64(info.st_size)
+        }
+    }
+
+    /// The status of `path` (symlinks followed inside the root), or nil when nothing is there.
+    public func status(of path: String) throws(ArchiveError) -> Status? {
+        guard let (directory, name) = try resolve(path) else { return nil }
+        defer { close(directory) }
+        if name.isEmpty {
+            var info = stat()
+            guard fstat(directory, &info) == 0 else { throw .io(path: path, operation: "stat", errno: errno) }
+            return Status(info)
+        }
+        return statNoFollow(directory, name).map(Status.init)
+    }
+
+    /// The bytes of the regular file at `path`, or nil when nothing is there. Anything but a regular
+    /// file (a FIFO, a device, a directory) and files over `limit` bytes are refused, and nothing
+    /// blocks: a FIFO is opened non-blocking and never read.
+    public func readFile(_ path: String, limit: Int) throws(ArchiveError) -> [UInt8]? {
+        guard let (directory, name) = try resolve(path) else { return nil }
+        defer { close(directory) }
+        let fd = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw .io(path: path, operation: "open", errno: errno)
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .io(path: path, operation: "stat", errno: errno) }
+        let status = Status(info)
+        guard status.kind == .regular else { throw .unsafePath(path: path, reason: "is a \(status.kind), not a regular file") }
+        guard status.size <= limit else { throw .unsafePath(path: path, reason: "is \(status.size) bytes, over the limit of \(limit)") }
+        var bytes = [UInt8](repeating: 0, count: limit + 1)
+        var count = 0
+        while count <= limit {
+            let got = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, limit + 1 - count) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw .io(path: path, operation: "read", errno: errno)
+            }
+            if got == 0 { break }
+            count += got
+        }
+        guard count <= limit else { throw .unsafePath(path: path, reason: "grew past the limit of \(limit) bytes while read") }
+        return Array(bytes[..<count])
+    }
+
+    /// The status of the entry `name` of the root directory itself, a symlink not followed.
+    public func status(ofEntry name: String) -> Status? {
+        statNoFollow(root.fd, name).map(Status.init)
+    }
+
+    /// The names in the directory at `path` (symlinks followed inside the root), sorted.
+    public func names(inDirectory path: String) throws(ArchiveError) -> [String] {
+        let components = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        do {
+            let directory = try root.openDirectory(components, create: false)
+            defer { close(directory) }
+            return try listDirectory(directory)
+        } catch {
+            throw .unsafePath(path: path, reason: error.reason)
+        }
+    }
+
+    /// Removes the entry `name` of the root directory and, for a directory, everything below it,
+    /// without following symlinks (a tree a container wrote into may hold any).
+    public func removeEntry(_ name: String) throws(ArchiveError) {
+        do { try removeTree(root.fd, name) } catch { throw .unsafePath(path: "\(path)/\(name)", reason: error.reason) }
+    }
+
+    /// Creates the directory `path` and any missing parents (mode 0755, owned by this process), for a
+    /// mountpoint. Nothing on the way may be a symlink, whatever it points at: a mount must land
+    /// exactly where the path says. Existing non-directories are refused too.
+    public func makeDirectories(_ path: String) throws(ArchiveError) {
+        var current = dup(root.fd)
+        defer { close(current) }
+        var walked = ""
+        for component in path.split(separator: "/", omittingEmptySubsequences: true).map(String.init) {
+            guard component != "..", component != "." else { throw .unsafePath(path: path, reason: "is not a normalized absolute path") }
+            walked += "/" + component
+            if let info = statNoFollow(current, component) {
+                let status = Status(info)
+                guard status.kind != .symlink else { throw .unsafePath(path: path, reason: "goes through the symlink \(walked) in the image") }
+                guard status.kind == .directory else { throw .unsafePath(path: path, reason: "\(walked) is a \(status.kind) in the image, not a directory") }
+            } else if mkdirat(current, component, 0o755) != 0 && errno != EEXIST {
+                throw .io(path: walked, operation: "create directory", errno: errno)
+            }
+            let next = openat(current, component, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard next >= 0 else { throw .unsafePath(path: path, reason: "\(walked) changed while it was created") }
+            close(current)
+            current = next
+        }
+    }
+
+    /// Where `path` leads inside the root once every symlink on it is followed (as the kernel would
+    /// with the root as `/`); the part after a missing component is kept as written.
+    public func resolvedPath(_ path: String) throws(ArchiveError) -> String {
+        var resolved: [String] = []
+        var pending = Array(path.split(separator: "/", omittingEmptySubsequences: true).map(String.init).reversed())
+        var symlinks = 0
+        while let component = pending.popLast() {
+            if component == "." { continue }
+            if component == ".." {
+                _ = resolved.popLast()
+                continue
+            }
+            let directory: Int32
+            do { directory = try root.openDirectory(resolved, create: false) } catch {
+                return "/" + (resolved + [component] + pending.reversed()).joined(separator: "/")
+            }
+            defer { close(directory) }
+            guard let info = statNoFollow(directory, component), (info.st_mode & S_IFMT) == S_IFLNK else {
+                resolved.append(component)
+                continue
+            }
+            symlinks += 1
+            guard symlinks <= RootDirectory.symlinkLimit else { throw .unsafePath(path: path, reason: "has too many levels of symbolic links") }
+            let target: String
+            do { target = try root.readLink(at: directory, component) } catch { throw .unsafePath(path: path, reason: error.reason) }
+            if target.hasPrefix("/") { resolved = [] }
+            pending.append(contentsOf: target.split(separator: "/", omittingEmptySubsequences: true).map(String.init).reversed())
+        }
+        return "/" + resolved.joined(separator: "/")
+    }
+
+    /// The descriptor of the directory holding `path`'s last component and that component ("" for the
+    /// root itself), with a symlink in last position followed inside the root; nil when a parent is missing.
+    private func resolve(_ path: String) throws(ArchiveError) -> (Int32, String)? {
+        var components = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        for _ in 0...Self.finalSymlinkLimit {
+            // A last component of "." or ".." names a directory the walk itself resolves.
+            let last = components.last
+            let name = (last == nil || last == "." || last == "..") ? "" : components.removeLast()
+            let directory: Int32
+            do {
+                directory = try root.openDirectory(components, create: false)
+            } catch {
+                if error.errno == ENOENT || error.errno == ENOTDIR { return nil }
+                throw .unsafePath(path: path, reason: error.reason)
+            }
+            guard !name.isEmpty, let info = statNoFollow(directory, name), (info.st_mode & S_IFMT) == S_IFLNK else { return (directory, name) }
+            let target: String
+            do { target = try root.readLink(at: directory, name) } catch {
+                close(directory)
+                throw .unsafePath(path: path, reason: error.reason)
+            }
+            close(directory)
+            let parts = target.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+            components = target.hasPrefix("/") ? parts : components + parts
+        }
+        throw .unsafePath(path: path, reason: "too many levels of symbolic links")
+    }
+}

@@ -1,0 +1,29 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Bundler {
+    /// Runs the image in the foreground: a bundle in `<stateDirectory>/<id>` over the cached root file
+    /// system, `linux.cgroupsPath` under the node's cgroup parent, the runtime in the foreground.
+    /// Returns the container's exit code; the bundle, its overlay and the container are removed
+    /// afterwards whatever happened. `warn` hears what was skipped or changed, before the start.
+    public func run(stateDirectory: String, cache: RootfsCache, runner: ContainerRunner, warn: (String) -> Void) throws(RuntimeError) -> Int32 {
+        let id = "klein-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let directory = "\(stateDirectory)/\(id)"
+        try RootfsCache.makeDirectories(stateDirectory)
+        guard mkdir(directory, 0o700) == 0 else { throw .io(path: directory, operation: "create directory", errno: errno) }
+        var overlay = false
+        defer {
+            runner.delete(id: id)
+            // Never remove a tree that is still an overlay on the cache.
+            if !overlay || OverlayMount.unmount("\(directory)/rootfs") { RootfsCache.remove(directory) }
+        }
+        let prepared = try prepareRun(in: directory, cache: cache)
+        overlay = prepared.overlay
+        prepared.plan.warnings.forEach(warn)
+        var spec = prepared.plan.spec
+        spec.linux.cgroupsPath = "\(node.cgroupParent)/\(id)"
+        try BundleWriter(directory: directory).writeConfig(spec)
+        return try runner.run(bundle: directory, id: id)
+    }
+}
