@@ -15,8 +15,9 @@ public struct BundlePlan: Sendable {
         /// A fresh directory in the bundle for an image volume, with the owner and mode of the image's
         /// own directory there (or root's 0755).
         case anonymousVolume(source: String, uid: UInt32, gid: UInt32, permissions: UInt32)
-        /// A named volume's directory on the node, created when missing.
-        case namedVolume(hostPath: String)
+        /// A named volume's directory on the node, created when missing and then owned by the
+        /// container's user, so the process can write to it.
+        case namedVolume(hostPath: String, uid: UInt32, gid: UInt32)
         /// The files of a node's secret bundle, copied into the bundle with this mode and owner.
         case secret(hostPath: String, source: String, mode: UInt32, uid: UInt32, gid: UInt32)
     }

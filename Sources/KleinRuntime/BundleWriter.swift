@@ -30,8 +30,8 @@ public struct BundleWriter {
                 guard chown(path, uid, gid) == 0, chmod(path, mode_t(permissions & 0o7777)) == 0 else {
                     throw .io(path: path, operation: "set the owner and mode of", errno: errno)
                 }
-            case let .namedVolume(hostPath):
-                try makeNamedVolume(hostPath)
+            case let .namedVolume(hostPath, uid, gid):
+                try makeNamedVolume(hostPath, uid: uid, gid: gid)
             case let .secret(hostPath, source, mode, uid, gid):
                 try copySecret(from: hostPath, to: "\(directory)/\(source)", mode: mode, uid: uid, gid: gid)
             }
@@ -48,7 +48,8 @@ public struct BundleWriter {
     }
 
     /// `<volumes>/<app>/<name>`: the volumes directory is the node's; below it nothing may be a symlink.
-    private func makeNamedVolume(_ hostPath: String) throws(RuntimeError) {
+    /// A volume made now is given to the container's user; an existing one keeps its owner.
+    private func makeNamedVolume(_ hostPath: String, uid: UInt32, gid: UInt32) throws(RuntimeError) {
         let parts = hostPath.split(separator: "/").map(String.init)
         let base = "/" + parts.dropLast(2).joined(separator: "/")
         var walked = ""
@@ -56,11 +57,13 @@ public struct BundleWriter {
             walked += "/\(part)"
             try makeDirectory(walked, mode: 0o755)
         }
+        let isNew = access(hostPath, F_OK) != 0
         do {
             try ContainedRoot(path: base).makeDirectories(parts.suffix(2).joined(separator: "/"))
         } catch {
             throw .deployment("the named volume directory \(hostPath): \(error)")
         }
+        if isNew && lchown(hostPath, uid, gid) != 0 { throw .io(path: hostPath, operation: "set the owner of", errno: errno) }
     }
 
     /// The regular files of the node's secret bundle, copied with the declared mode and owner. Symlinks,

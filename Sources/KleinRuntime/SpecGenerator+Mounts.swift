@@ -14,7 +14,8 @@ extension SpecGenerator {
         }
         for volume in deployment.volumes {
             let hostPath = "\(node.volumesDirectory)/\(app!)/\(volume.name)"
-            plan.preparations.append(.namedVolume(hostPath: hostPath))
+            let user = plan.spec.process.user
+            plan.preparations.append(.namedVolume(hostPath: hostPath, uid: user.uid, gid: user.gid))
             mounts[volume.path] = .bind(hostPath, at: volume.path, readOnly: volume.readOnly)
         }
         for secret in deployment.secrets {
