@@ -22,7 +22,7 @@ public struct BundleWriter {
         for preparation in plan.preparations {
             switch preparation {
             case let .directory(path):
-                do { try root.makeDirectories(path) } catch { throw .unsafeImage("cannot create the mountpoint: \(error)") }
+                do { try root.makeDirectories(path) } catch { throw .unsafeImage("cannot create a directory in the root file system: \(error)") }
             case let .anonymousVolume(source, uid, gid, permissions):
                 try makeDirectory("\(directory)/volumes", mode: 0o700)
                 let path = "\(directory)/\(source)"

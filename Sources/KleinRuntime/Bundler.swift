@@ -59,7 +59,8 @@ public struct Bundler: Sendable {
 
     /// A bundle for running in `directory` (made by the caller, mode 0700): `rootfs/` is an overlay
     /// whose lower directory is the cached unpacked image, so a second run unpacks nothing; where an
-    /// overlay cannot be mounted (no privilege, no overlayfs) the image is unpacked afresh.
+    /// overlay cannot be mounted (no privilege, no overlayfs) the image is unpacked afresh. On failure
+    /// the overlay is unmounted again.
     public func prepareRun(in directory: String, cache: RootfsCache) throws(RuntimeError) -> (plan: BundlePlan, overlay: Bool, reused: Bool) {
         let writer = BundleWriter(directory: directory)
         guard mkdir(writer.rootfs, 0o755) == 0 else { throw .io(path: writer.rootfs, operation: "create directory", errno: errno) }
@@ -67,10 +68,16 @@ public struct Bundler: Sendable {
         var plan = try plan(rootfs: lower)
         plan.warnings = unpackWarnings + plan.warnings
         let overlay = OverlayMount.mount(lower: lower, in: directory, at: writer.rootfs)
-        if !overlay {
-            plan.warnings += try image.unpack(into: writer.rootfs, options: unpackOptions)
+        do throws(RuntimeError) {
+            if !overlay {
+                plan.warnings += try image.unpack(into: writer.rootfs, options: unpackOptions)
+            }
+            try writer.prepare(plan)
+        } catch {
+            // The caller removes the directory, which must not still be an overlay on the cache.
+            if overlay { _ = OverlayMount.unmount(writer.rootfs) }
+            throw error
         }
-        try writer.prepare(plan)
         return (plan, overlay, reused)
     }
 }

@@ -143,8 +143,17 @@ public struct SpecGenerator {
         do { status = try root.status(of: cwd) } catch { throw .unsafeImage("WorkingDir \(error)") }
         if let status {
             guard status.kind == .directory else { throw .image("WorkingDir \"\(cwd)\" is a \(status.kind) in the image, not a directory") }
-        } else {
-            plan.preparations.append(.directory(path: resolved))
+            return
         }
+        // Missing: created, unless something on the way is not a directory.
+        var prefix = ""
+        for component in resolved.split(separator: "/") {
+            prefix += "/\(component)"
+            let kind: ContainedRoot.Status.Kind?
+            do { kind = try root.status(of: prefix)?.kind } catch { throw .unsafeImage("WorkingDir \(error)") }
+            guard let kind else { break }
+            guard kind == .directory else { throw .image("WorkingDir \"\(cwd)\" cannot be created: \(prefix) is a \(kind) in the image, not a directory") }
+        }
+        plan.preparations.append(.directory(path: resolved))
     }
 }

@@ -20,7 +20,12 @@ public final class ContainedRoot {
 
     /// What `status(of:)` reports of a file.
     public struct Status: Sendable, Hashable {
-        public enum Kind: Sendable, Hashable { case regular, directory, symlink, characterDevice, blockDevice, fifo, socket }
+        public enum Kind: String, Sendable, Hashable, CustomStringConvertible {
+            case regular = "regular file", directory, symlink, characterDevice = "character device", blockDevice = "block device"
+            case fifo = "FIFO", socket
+
+            public var description: String { rawValue }
+        }
         public let kind: Kind
         /// Permission bits with setuid, setgid and sticky.
         public let permissions: UInt32
@@ -192,6 +197,6 @@ public final class ContainedRoot {
             let parts = target.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
             components = target.hasPrefix("/") ? parts : components + parts
         }
-        throw .unsafePath(path: path, reason: "too many levels of symbolic links")
+        throw .unsafePath(path: path, reason: "has too many levels of symbolic links")
     }
 }
