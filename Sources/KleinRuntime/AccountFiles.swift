@@ -44,8 +44,9 @@ struct AccountFiles {
             throw .unsafeImage("cannot read the image's \(path): \(error)")
         }
         guard let bytes else { return nil }
-        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { line in
-            let text = line.hasSuffix("\r") ? line.dropLast() : line
+        // Split on bytes: as Characters, "\r\n" is one and would never match "\n".
+        return bytes.split(separator: UInt8(ascii: "\n")).compactMap { line in
+            let text = String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
             guard !text.isEmpty, !text.hasPrefix("#"), !text.hasPrefix("+"), !text.hasPrefix("-") else { return nil }
             return text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         }

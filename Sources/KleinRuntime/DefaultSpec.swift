@@ -51,4 +51,6 @@ enum DefaultSpec {
 
     /// CPU time per period, in microseconds, and the period: one core is 100,000 µs each 100,000 µs.
     static let cpuPeriod: UInt64 = 100_000
+    /// The kernel refuses a CFS quota under 1 ms; a smaller request gets the minimum.
+    static let minimumCPUQuota: Int64 = 1_000
 }

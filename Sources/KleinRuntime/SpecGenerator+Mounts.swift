@@ -13,12 +13,14 @@ extension SpecGenerator {
             throw .deployment("volumes and secrets need an app name: they live in the node's directories per app")
         }
         for volume in deployment.volumes {
+            try Self.checkDeploymentMount(volume.path, what: "the volume \(volume.name)")
             let hostPath = "\(node.volumesDirectory)/\(app!)/\(volume.name)"
             let user = plan.spec.process.user
             plan.preparations.append(.namedVolume(hostPath: hostPath, uid: user.uid, gid: user.gid))
             mounts[volume.path] = .bind(hostPath, at: volume.path, readOnly: volume.readOnly)
         }
         for secret in deployment.secrets {
+            try Self.checkDeploymentMount(secret.path, what: "the secret \(secret.name)")
             let hostPath = "\(node.secretsDirectory)/\(app!)/\(secret.name)"
             plan.preparations.append(.secret(hostPath: hostPath, source: "secrets/\(secret.name)", mode: secret.mode, uid: secret.uid, gid: secret.gid))
             mounts[secret.path] = .bind("secrets/\(secret.name)", at: secret.path, readOnly: true, noExec: true)
@@ -27,18 +29,20 @@ extension SpecGenerator {
         guard volumes.count <= Self.imageVolumeLimit else {
             throw .unsafeImage("the image declares \(volumes.count) Volumes; at most \(Self.imageVolumeLimit) are accepted")
         }
-        for (index, path) in volumes.enumerated() {
-            try Self.checkMountPath(path, what: "the image volume")
+        for (index, declared) in volumes.enumerated() {
+            let path = try imageVolumePath(declared)
             guard mounts[path] == nil else {
-                plan.warnings.append("the image volume \(path) is replaced by the deployment's mount there")
+                plan.warnings.append("the image volume \(declared) is replaced by the deployment's mount there")
                 continue
             }
-            let source = "volumes/\(index)"
             let status: ContainedRoot.Status?
             do { status = try root.status(of: path) } catch { throw .unsafeImage("the image volume \(error)") }
-            let existing = status?.kind == .directory ? status : nil
-            plan.preparations.append(.anonymousVolume(source: source, uid: existing?.uid ?? 0, gid: existing?.gid ?? 0,
-                                                      permissions: existing?.permissions ?? 0o755))
+            if let status, status.kind != .directory {
+                throw .image("the image volume \(declared) is a \(status.kind) in the image, not a directory")
+            }
+            let source = "volumes/\(index)"
+            plan.preparations.append(.anonymousVolume(source: source, uid: status?.uid ?? 0, gid: status?.gid ?? 0,
+                                                      permissions: status?.permissions ?? 0o755))
             mounts[path] = .bind(source, at: path, readOnly: false)
         }
         for path in mounts.keys.sorted() {
@@ -58,14 +62,24 @@ extension SpecGenerator {
         }
     }
 
-    /// An absolute, normalized path outside the kernel's file systems and not `/`.
-    static func checkMountPath(_ path: String, what: String) throws(RuntimeError) {
-        let components = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        guard path.hasPrefix("/"), path != "/", !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }), !path.contains("\0") else {
-            throw .unsafeImage("\(what) \"\(path)\" is not a normalized absolute path below /")
+    /// Where an image volume goes: cleaned, then resolved inside the image as runc resolves a mount
+    /// destination (so Debian's `/var/run -> /run` is followed), and never `/` or a kernel file system.
+    func imageVolumePath(_ declared: String) throws(RuntimeError) -> String {
+        guard declared.hasPrefix("/"), !declared.contains("\0") else { throw .unsafeImage("the image volume \"\(declared)\" is not an absolute path") }
+        let path: String
+        do { path = try root.resolvedPath(Self.clean(declared)) } catch { throw .unsafeImage("the image volume \(error)") }
+        guard path != "/", !DefaultSpec.isUnderKernelRoot(path) else {
+            let place = path == "/" ? "the root itself" : "inside /proc, /sys or /dev, which belong to the kernel"
+            throw .unsafeImage("the image volume \"\(declared)\" " + (path == declared ? "is \(place)" : "leads to \(path) (symlinks and .. followed in the image), \(place)"))
         }
-        guard !DefaultSpec.isUnderKernelRoot(path) else {
-            throw .unsafeImage("\(what) \(path) is inside /proc, /sys or /dev, which belong to the kernel")
+        return path
+    }
+
+    /// A deployment's mount path as the manifest validator also demands: absolute, normalized, below
+    /// `/` and outside the kernel's file systems. Checked again here for callers of the library.
+    static func checkDeploymentMount(_ path: String, what: String) throws(RuntimeError) {
+        guard path.hasPrefix("/"), path != "/", clean(path) == path, !DefaultSpec.isUnderKernelRoot(path), !path.contains("\0") else {
+            throw .deployment("\(what) is mounted at \"\(path)\": a mount path must be absolute, normalized, below / and outside /proc, /sys and /dev")
         }
     }
 }

@@ -16,7 +16,9 @@ public struct SpecGenerator {
     static let imageVolumeLimit = 64
     /// Label prefixes that runtimes act on (crun's `run.oci.*`, runc's `org.systemd.property.*` and
     /// `org.criu.*`, …): copying them from an image would let it change how it is run.
-    static let runtimeAnnotationPrefixes = ["run.oci.", "org.systemd.property.", "org.criu.", "io.kubernetes.cri", "module.wasm.image/", "dev.klein."]
+    static let runtimeAnnotationPrefixes = [
+        "run.oci.", "org.systemd.property.", "org.criu.", "io.kubernetes.cri", "module.wasm.image/", "io.katacontainers.", "dev.gvisor.", "dev.klein.",
+    ]
 
     public init(config: ImageConfiguration, root: ContainedRoot, deployment: Deployment, node: NodeConfiguration) {
         self.config = config
@@ -38,6 +40,9 @@ public struct SpecGenerator {
 
     var execution: ImageConfiguration.ExecutionConfig { config.config ?? ImageConfiguration.ExecutionConfig() }
 
+    /// The working directory as the deployment or the image wrote it (default `/`).
+    var declaredWorkdir: String { deployment.workdir ?? execution.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/" }
+
     /// conversion.md, "Verbatim Fields" and "Config.User", after the deployment's overrides: a new
     /// entrypoint drops the image's Cmd unless the deployment sets one too.
     func process() throws(RuntimeError) -> RuntimeSpec.Process {
@@ -47,7 +52,8 @@ public struct SpecGenerator {
         guard !args.isEmpty else {
             throw .image("nothing to run: the image has no Entrypoint or Cmd and the deployment sets neither process.entrypoint nor process.cmd")
         }
-        let cwd = deployment.workdir ?? execution.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
+        // Cleaned as runc cleans it, so `/a/../proc` is checked as the `/proc` it is.
+        let cwd = declaredWorkdir.hasPrefix("/") ? Self.clean(declaredWorkdir) : declaredWorkdir
         let user = try UserSpecification(text: deployment.user ?? execution.user ?? "").resolve(in: root)
         return RuntimeSpec.Process(user: user, args: args, env: try environment(), cwd: cwd,
                                    capabilities: RuntimeSpec.Capabilities(DefaultSpec.capabilities), rlimits: DefaultSpec.rlimits)
@@ -121,28 +127,37 @@ public struct SpecGenerator {
                                               pidsLimit: deployment.pidsLimit)
         if let millicores = deployment.millicores {
             resources.cpuPeriod = DefaultSpec.cpuPeriod
-            resources.cpuQuota = millicores * Int64(DefaultSpec.cpuPeriod) / 1000
-            resources.cpuShares = UInt64(max(2, millicores * 1024 / 1000))
+            resources.cpuQuota = max(DefaultSpec.minimumCPUQuota, millicores * Int64(DefaultSpec.cpuPeriod) / 1000)
+            resources.cpuShares = UInt64(min(max(2, millicores * 1024 / 1000), 262_144))
         }
         return RuntimeSpec.Linux(namespaces: DefaultSpec.namespaces, devices: [], resources: resources, cgroupsPath: nil,
                                  maskedPaths: DefaultSpec.maskedPaths, readonlyPaths: DefaultSpec.readonlyPaths)
+    }
+
+    /// An absolute path with `.`, `..` and empty components resolved lexically (Go's `filepath.Clean`).
+    static func clean(_ path: String) -> String {
+        var components: [Substring] = []
+        for component in path.split(separator: "/") where component != "." {
+            if component == ".." { _ = components.popLast() } else { components.append(component) }
+        }
+        return "/" + components.joined(separator: "/")
     }
 
     /// The working directory must be absolute and lead, symlinks followed inside the image, outside
     /// `/proc`, `/sys` and `/dev` (a `/proc/self/fd/N` working directory is a known container escape).
     /// A missing one is created.
     func addWorkingDirectory(to plan: inout BundlePlan) throws(RuntimeError) {
-        let cwd = plan.spec.process.cwd
-        guard cwd.hasPrefix("/") else { throw .image("WorkingDir \"\(cwd)\" is not an absolute path") }
+        let cwd = plan.spec.process.cwd, declared = declaredWorkdir
+        guard cwd.hasPrefix("/") else { throw .image("WorkingDir \"\(declared)\" is not an absolute path") }
         let resolved: String
         do { resolved = try root.resolvedPath(cwd) } catch { throw .unsafeImage("WorkingDir \(error)") }
         guard !DefaultSpec.isUnderKernelRoot(resolved) else {
-            throw .unsafeImage("WorkingDir \"\(cwd)\" leads to \(resolved), inside the kernel's \(resolved.split(separator: "/").first.map { "/\($0)" } ?? "/"); a working directory must be in the image's own files")
+            throw .unsafeImage("WorkingDir \"\(declared)\" leads to \(resolved), inside the kernel's \(resolved.split(separator: "/").first.map { "/\($0)" } ?? "/"); a working directory must be in the image's own files")
         }
         let status: ContainedRoot.Status?
         do { status = try root.status(of: cwd) } catch { throw .unsafeImage("WorkingDir \(error)") }
         if let status {
-            guard status.kind == .directory else { throw .image("WorkingDir \"\(cwd)\" is a \(status.kind) in the image, not a directory") }
+            guard status.kind == .directory else { throw .image("WorkingDir \"\(declared)\" is a \(status.kind) in the image, not a directory") }
             return
         }
         // Missing: created, unless something on the way is not a directory.
@@ -152,7 +167,7 @@ public struct SpecGenerator {
             let kind: ContainedRoot.Status.Kind?
             do { kind = try root.status(of: prefix)?.kind } catch { throw .unsafeImage("WorkingDir \(error)") }
             guard let kind else { break }
-            guard kind == .directory else { throw .image("WorkingDir \"\(cwd)\" cannot be created: \(prefix) is a \(kind) in the image, not a directory") }
+            guard kind == .directory else { throw .image("WorkingDir \"\(declared)\" cannot be created: \(prefix) is a \(kind) in the image, not a directory") }
         }
         plan.preparations.append(.directory(path: resolved))
     }
