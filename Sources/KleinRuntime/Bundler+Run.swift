@@ -13,8 +13,10 @@ extension Bundler {
         try RootfsCache.makeDirectories(stateDirectory)
         guard mkdir(directory, 0o700) == 0 else { throw .io(path: directory, operation: "create directory", errno: errno) }
         var overlay = false
+        var exitCode: Int32?
         defer {
-            runner.delete(id: id)
+            // A runtime that returned by itself has deleted the container; after a signal it may not have.
+            if (exitCode ?? 128) >= 128 { runner.delete(id: id) }
             // Never remove a tree that is still an overlay on the cache.
             if !overlay || OverlayMount.unmount("\(directory)/rootfs") { RootfsCache.remove(directory) }
         }
@@ -24,6 +26,8 @@ extension Bundler {
         var spec = prepared.plan.spec
         spec.linux.cgroupsPath = "\(node.cgroupParent)/\(id)"
         try BundleWriter(directory: directory).writeConfig(spec)
-        return try runner.run(bundle: directory, id: id)
+        let code = try runner.run(bundle: directory, id: id)
+        exitCode = code
+        return code
     }
 }

@@ -55,16 +55,18 @@ public final class Unpacker {
     private func applyVerified(
         _ source: ByteSource, index: Int, compression: LayerCompression?, expectedDigest: Digest?, expectedDiffID: Digest?
     ) throws(ArchiveError) {
+        // Four stages, each a few chunks ahead of the next on its own thread, so both cores stay busy:
+        // reading and hashing the blob, decompressing, hashing the tar stream, and (here) creating entries.
         let compressed = HashingSource(source)
+        let compressedAhead = PrefetchingSource(compressed)
         let decompressed: ByteSource
         if let compression {
-            decompressed = try Compression.decompressor(compression, upstream: compressed)
+            decompressed = try Compression.decompressor(compression, upstream: compressedAhead)
         } else {
-            decompressed = try Compression.autoDecompressor(upstream: compressed).0
+            decompressed = try Compression.autoDecompressor(upstream: compressedAhead).0
         }
         let limited = options.maximumLayerSize.map { LimitedSource(decompressed, limit: $0, what: "layer \(index) uncompressed size in bytes") }
-        let uncompressed = HashingSource(limited ?? decompressed)
-        // Decompression and hashing run a few chunks ahead on another core while entries are created here.
+        let uncompressed = HashingSource(PrefetchingSource(limited ?? decompressed))
         let prefetched = PrefetchingSource(uncompressed)
         let reader = TarReader(source: prefetched)
         var layer = LayerApplication(index: index)
@@ -76,7 +78,8 @@ public final class Unpacker {
         }
         try restoreDirectoryMetadata(layer)
         try prefetched.drain()
-        try compressed.drain()
+        // Bytes after the end of the compressed stream count towards the blob's digest too.
+        try compressedAhead.drain()
         if let expectedDigest, compressed.digest != expectedDigest {
             throw .layerDigestMismatch(layer: index, what: "compressed", expected: expectedDigest, actual: compressed.digest)
         }
