@@ -94,7 +94,8 @@ enum OverlayMount {
         return Glibc.mount("overlay", target, "overlay", 0, options) == 0
     }
 
+    /// True when nothing is mounted at `target` any more (or nothing is there at all).
     static func unmount(_ target: String) -> Bool {
-        umount2(target, Int32(MNT_DETACH)) == 0 || errno == EINVAL
+        umount2(target, Int32(MNT_DETACH)) == 0 || errno == EINVAL || errno == ENOENT
     }
 }

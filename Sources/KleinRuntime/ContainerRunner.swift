@@ -1,4 +1,3 @@
-import Dispatch
 import KleinOCI
 #if canImport(Glibc)
 import Glibc
@@ -9,9 +8,6 @@ import Glibc
 public struct ContainerRunner: Sendable {
     /// The runtime's executable.
     public let runtime: String
-
-    /// Signals passed on to the container; the runtime forwards them to its process.
-    static let forwardedSignals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
 
     /// `preferred` is `runc`, `crun` or a path; nil picks the first of runc and crun on `PATH`.
     public init(preferred: String?, path: String? = getenv("PATH").map { String(cString: $0) }) throws(RuntimeError) {
@@ -33,18 +29,14 @@ public struct ContainerRunner: Sendable {
     /// container once, through this process. Returns the container's exit code (128 + signal when a
     /// signal ended it).
     public func run(bundle: String, id: String) throws(RuntimeError) -> Int32 {
+        let signals = SignalForwarder()
+        defer { signals.stop() }
+        return try run(bundle: bundle, id: id, signals: signals)
+    }
+
+    func run(bundle: String, id: String, signals: SignalForwarder) throws(RuntimeError) -> Int32 {
         let pid = try spawn([runtime, "run", "--bundle", bundle, id])
-        let sources = Self.forwardedSignals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { kill(pid, number) }
-            source.resume()
-            return source
-        }
-        defer {
-            sources.forEach { $0.cancel() }
-            Self.forwardedSignals.forEach { signal($0, SIG_DFL) }
-        }
+        signals.forward(to: pid)
         return try wait(pid)
     }
 
@@ -60,7 +52,7 @@ public struct ContainerRunner: Sendable {
         defer { posix_spawnattr_destroy(&attributes) }
         var defaults = sigset_t()
         sigemptyset(&defaults)
-        for number in Self.forwardedSignals + [SIGPIPE] { sigaddset(&defaults, number) }
+        for number in SignalForwarder.signals + [SIGPIPE] { sigaddset(&defaults, number) }
         var empty = sigset_t()
         sigemptyset(&empty)
         posix_spawnattr_setsigdefault(&attributes, &defaults)

@@ -6,7 +6,8 @@ import Glibc
 
 /// Unpacked layer stacks, one directory per image-spec ChainID (`<directory>/<hex>`). A stack is
 /// unpacked once into a staging directory and renamed into place, so a present directory is always
-/// complete; it is then only read (as an overlay's lower directory, or for `/etc/passwd`).
+/// complete; it is then only read (as an overlay's lower directory, or for `/etc/passwd`). The cache
+/// directory is 0700: an image's setuid files must not be reachable by other users of the host.
 public struct RootfsCache: Sendable {
     public let directory: String
 
@@ -17,9 +18,9 @@ public struct RootfsCache: Sendable {
     public func rootfs(for image: RunnableImage, options: UnpackOptions = UnpackOptions()) throws(RuntimeError) -> (path: String, reused: Bool, warnings: [String]) {
         let path = "\(directory)/\(image.chainID.encoded)"
         if access(path, F_OK) == 0 { return (path, true, []) }
-        try Self.makeDirectories(directory)
+        try Self.makePrivateDirectory(directory)
         let staging = "\(directory)/.partial-\(image.chainID.encoded.prefix(16))-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard mkdir(staging, 0o755) == 0 else { throw .io(path: staging, operation: "create directory", errno: errno) }
+        guard mkdir(staging, 0o700) == 0 else { throw .io(path: staging, operation: "create directory", errno: errno) }
         let warnings: [String]
         do {
             warnings = try image.unpack(into: staging, options: options)
@@ -43,6 +44,13 @@ public struct RootfsCache: Sendable {
             walked += (walked.isEmpty && !path.hasPrefix("/") ? "" : "/") + part
             guard mkdir(walked, 0o755) == 0 || errno == EEXIST else { throw .io(path: walked, operation: "create directory", errno: errno) }
         }
+    }
+
+    /// `path` and its parents, then `path` itself made 0700: unpacked images keep their owners and
+    /// setuid bits, so no other user may reach them.
+    static func makePrivateDirectory(_ path: String) throws(RuntimeError) {
+        try makeDirectories(path)
+        guard chmod(path, 0o700) == 0 else { throw .io(path: path, operation: "make private", errno: errno) }
     }
 
     /// Removes a tree Klein made, never following symlinks in it.

@@ -37,8 +37,9 @@ extension SpecGenerator {
         default: throw .node("the GPU device \(path) is not a character or block device")
         }
         let rdev = UInt64(info.st_rdev)
-        let major = Int64(((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~0xfff))
-        let minor = Int64((rdev & 0xff) | ((rdev >> 12) & ~0xff))
+        // glibc's major() and minor().
+        let major = Int64(((rdev >> 32) & 0xffff_f000) | ((rdev >> 8) & 0xfff))
+        let minor = Int64(((rdev >> 12) & 0xffff_ff00) | (rdev & 0xff))
         return RuntimeSpec.Device(path: path, type: type, major: major, minor: minor, fileMode: UInt32(info.st_mode & 0o777),
                                   uid: UInt32(info.st_uid), gid: UInt32(info.st_gid))
     }

@@ -15,9 +15,9 @@ public struct SpecGenerator {
     /// Image volumes beyond this many are refused.
     static let imageVolumeLimit = 64
     /// Label prefixes that runtimes act on (crun's `run.oci.*`, runc's `org.systemd.property.*` and
-    /// `org.criu.*`, …): copying them from an image would let it change how it is run.
+    /// `org.criu.*`, CDI device requests, …): copying them from an image would let it change how it is run.
     static let runtimeAnnotationPrefixes = [
-        "run.oci.", "org.systemd.property.", "org.criu.", "io.kubernetes.cri", "module.wasm.image/", "io.katacontainers.", "dev.gvisor.", "dev.klein.",
+        "run.oci.", "org.systemd.property.", "org.criu.", "io.kubernetes.cri", "module.wasm.image/", "io.katacontainers.", "dev.gvisor.", "cdi.k8s.io/", "nvidia.com/", "dev.klein.",
     ]
 
     public init(config: ImageConfiguration, root: ContainedRoot, deployment: Deployment, node: NodeConfiguration) {

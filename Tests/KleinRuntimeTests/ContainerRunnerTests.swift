@@ -9,7 +9,7 @@ struct ContainerRunnerTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("klein-runtimes-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         for program in programs {
-            FileManager.default.createFile(atPath: "\(path)/\(program)", contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+            #expect(FileManager.default.createFile(atPath: "\(path)/\(program)", contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755]))
         }
         return path
     }

@@ -68,6 +68,10 @@ public final class ContainedRoot {
     public func readFile(_ path: String, limit: Int) throws(ArchiveError) -> [UInt8]? {
         guard let (directory, name) = try resolve(path) else { return nil }
         defer { close(directory) }
+        // Checked before opening: opening a device or a FIFO can have effects of its own.
+        if let info = statNoFollow(directory, name), (info.st_mode & S_IFMT) != S_IFREG {
+            throw .unsafePath(path: path, reason: "is a \(Status(info).kind), not a regular file")
+        }
         let fd = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { return nil }
@@ -155,7 +159,11 @@ public final class ContainedRoot {
             }
             let directory: Int32
             do { directory = try root.openDirectory(resolved, create: false) } catch {
-                return "/" + (resolved + [component] + pending.reversed()).joined(separator: "/")
+                // Nothing more exists: the rest is resolved as written, `..` included.
+                for rest in [component] + pending.reversed() where rest != "." {
+                    if rest == ".." { _ = resolved.popLast() } else { resolved.append(rest) }
+                }
+                return "/" + resolved.joined(separator: "/")
             }
             defer { close(directory) }
             guard let info = statNoFollow(directory, component), (info.st_mode & S_IFMT) == S_IFLNK else {

@@ -29,4 +29,19 @@ import Testing
         #expect(result.status == 42 && result.stdout == "got \(name)\n", "\(result.status) \(result.stdout) \(result.stderr)")
         fixture.expectNothingLeft()
     }
+
+    /// Unpacked images keep their owners and setuid bits: other users of the host must not reach them.
+    @Test func theRootfsCacheAndRunningBundlesArePrivate() throws {
+        let fixture = try RuntimeFixture()
+        let image = try fixture.busybox("private", config: RuntimeFixture.cmd("true")) { root in
+            #expect(FileManager.default.createFile(atPath: "\(root)/bin/setuid", contents: Data(), attributes: [.posixPermissions: 0o4755]))
+        }
+        let run = try fixture.klein("run", image)
+        #expect(run.succeeded, "\(run.stderr)")
+        for directory in ["rootfs", "run"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: "\(fixture.data)/\(directory)")[.posixPermissions] as? Int
+            #expect(mode == 0o700, "DATA/\(directory) has mode \(String(mode ?? 0, radix: 8))")
+        }
+        fixture.expectNothingLeft()
+    }
 }
