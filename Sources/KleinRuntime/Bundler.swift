@@ -18,6 +18,16 @@ public struct Bundler: Sendable {
         self.node = node
     }
 
+    /// The plan for the image as the cache holds it (unpacked there first when missing).
+    public func plan(cache: RootfsCache) throws(RuntimeError) -> BundlePlan {
+        try cache.withLock(exclusive: false) { () throws(RuntimeError) in
+            let (rootfs, _, unpackWarnings) = try cache.rootfs(for: image, options: unpackOptions)
+            var made = try self.plan(rootfs: rootfs)
+            made.warnings = unpackWarnings + made.warnings
+            return made
+        }
+    }
+
     /// The plan for `rootfs`, the image unpacked.
     public func plan(rootfs: String) throws(RuntimeError) -> BundlePlan {
         let root = try RuntimeError.wrap { try ContainedRoot(path: rootfs) }
@@ -64,10 +74,13 @@ public struct Bundler: Sendable {
     public func prepareRun(in directory: String, cache: RootfsCache) throws(RuntimeError) -> (plan: BundlePlan, overlay: Bool, reused: Bool) {
         let writer = BundleWriter(directory: directory)
         guard mkdir(writer.rootfs, 0o755) == 0 else { throw .io(path: writer.rootfs, operation: "create directory", errno: errno) }
-        let (lower, reused, unpackWarnings) = try cache.rootfs(for: image, options: unpackOptions)
-        var plan = try plan(rootfs: lower)
-        plan.warnings = unpackWarnings + plan.warnings
-        let overlay = OverlayMount.mount(lower: lower, in: directory, at: writer.rootfs)
+        let (planned, reused, overlay) = try cache.withLock(exclusive: false) { () throws(RuntimeError) in
+            let (lower, reused, unpackWarnings) = try cache.rootfs(for: image, options: unpackOptions)
+            var made = try self.plan(rootfs: lower)
+            made.warnings = unpackWarnings + made.warnings
+            return (made, reused, OverlayMount.mount(lower: lower, in: directory, at: writer.rootfs))
+        }
+        var plan = planned
         do throws(RuntimeError) {
             if !overlay {
                 plan.warnings += try image.unpack(into: writer.rootfs, options: unpackOptions)

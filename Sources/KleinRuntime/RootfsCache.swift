@@ -11,7 +11,70 @@ import Glibc
 public struct RootfsCache: Sendable {
     public let directory: String
 
-    public init(directory: String) { self.directory = directory }
+    /// `directory` is made absolute: it appears in overlay mount options, which `prune` reads back.
+    public init(directory: String) {
+        guard !directory.hasPrefix("/"), let cwd = getcwd(nil, 0) else {
+            self.directory = directory
+            return
+        }
+        defer { free(cwd) }
+        self.directory = String(cString: cwd) + "/" + directory
+    }
+
+    /// Runs `body` holding the cache's lock: shared while a tree is looked up, read and mounted,
+    /// exclusive while `prune` removes trees, so no tree goes away between lookup and mount.
+    public func withLock<T>(exclusive: Bool, _ body: () throws(RuntimeError) -> T) throws(RuntimeError) -> T {
+        try Self.makePrivateDirectory(directory)
+        let path = "\(directory)/.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
+        defer { close(fd) }
+        while flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0 {
+            guard errno == EINTR else { throw .io(path: path, operation: "lock", errno: errno) }
+        }
+        return try body()
+    }
+
+    /// Removes every unpacked tree that no mounted overlay uses as its lower directory, and staging
+    /// directories whose unpacking process is gone. Returns the names removed.
+    public func prune() throws(RuntimeError) -> [String] {
+        try withLock(exclusive: true) { () throws(RuntimeError) -> [String] in
+            let names: [String]
+            do throws(ArchiveError) { names = try ContainedRoot(path: directory).names(inDirectory: "/") } catch { throw .archive(error) }
+            let mounts = Self.overlayLowerDirectories()
+            var removed: [String] = []
+            for name in names where name != ".lock" {
+                if name.hasPrefix(".partial-") {
+                    // .partial-<chain>-<pid>-<random>: kept while its process runs.
+                    let parts = name.split(separator: "-")
+                    if parts.count == 4, let pid = pid_t(parts[2]), kill(pid, 0) == 0 || errno == EPERM { continue }
+                } else if mounts.contains("\(directory)/\(name)") {
+                    continue
+                }
+                Self.remove("\(directory)/\(name)")
+                removed.append(name)
+            }
+            return removed
+        }
+    }
+
+    /// The lower directories of the overlays mounted now, from `/proc/self/mountinfo`.
+    static func overlayLowerDirectories() -> Set<String> {
+        guard let file = fopen("/proc/self/mountinfo", "r") else { return [] }
+        defer { fclose(file) }
+        var result: Set<String> = []
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0, let line {
+            for option in String(cString: line).split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }) where option.hasPrefix("lowerdir=") {
+                for lower in option.dropFirst("lowerdir=".count).split(separator: ":") {
+                    result.insert(lower.split(separator: "\\040", omittingEmptySubsequences: false).joined(separator: " "))
+                }
+            }
+        }
+        return result
+    }
 
     /// The unpacked root file system of `image`, unpacking it when the cache lacks it. `reused` tells
     /// which; `warnings` are the unpacker's (devices skipped, …).

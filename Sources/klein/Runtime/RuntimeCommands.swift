@@ -19,10 +19,8 @@ struct Spec: AsyncParsableCommand {
 
     func run() async throws {
         let (image, deployment, node) = try await options.resolve()
-        let bundler = Bundler(image: image, deployment: deployment, node: node)
-        let (rootfs, _, unpackWarnings) = try options.rootfsCache.rootfs(for: image, options: bundler.unpackOptions)
-        let plan = try bundler.plan(rootfs: rootfs)
-        (unpackWarnings + plan.warnings).forEach(warn)
+        let plan = try Bundler(image: image, deployment: deployment, node: node).plan(cache: options.rootfsCache)
+        plan.warnings.forEach(warn)
         FileHandle.standardOutput.write(Data(plan.spec.jsonValue.indentedBytes))
     }
 }
@@ -74,5 +72,34 @@ struct Run: AsyncParsableCommand {
         let bundler = Bundler(image: image, deployment: deployment, node: node)
         let code = try bundler.run(stateDirectory: "\(options.data)/run", cache: options.rootfsCache, runner: runner, warn: warn)
         throw ExitCode(code)
+    }
+}
+
+/// `klein rootfs …`: the unpacked images `klein run` and `klein spec` keep in DATA/rootfs.
+struct RootfsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rootfs",
+        abstract: "Manage the unpacked images in DATA/rootfs.",
+        subcommands: [RootfsPrune.self]
+    )
+}
+
+struct RootfsPrune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Remove unpacked images no running container uses, and leftovers of interrupted unpacks.",
+        discussion: """
+        A tree that a mounted overlay uses as its lower directory stays; runs starting meanwhile wait. \
+        The next run of a removed image unpacks it again.
+        Example:
+          klein rootfs prune --data /var/lib/klein
+        """
+    )
+    @Option(help: "Data directory (default ./klein-data).") var data = "./klein-data"
+
+    func run() throws {
+        let removed = try RootfsCache(directory: "\(data)/rootfs").prune()
+        removed.forEach { print("removed \($0)") }
+        print("\(removed.count) removed")
     }
 }

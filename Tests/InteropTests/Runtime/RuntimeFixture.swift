@@ -65,7 +65,10 @@ struct RuntimeFixture {
     }
 
     /// The cached root file systems, DATA/rootfs/<chain id> (staging directories included).
-    func cachedRootfs() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: "\(data)/rootfs")) ?? []).sorted() }
+    /// The unpacked images in DATA/rootfs (not its lock file or staging directories).
+    func cachedRootfs() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "\(data)/rootfs")) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+    }
 
     /// After a run: DATA/run holds no bundle and nothing under the scratch directory is still mounted.
     /// Leftover mounts are detached so the scratch directory can be removed.
