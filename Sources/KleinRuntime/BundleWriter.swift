@@ -1,5 +1,6 @@
 import KleinArchive
 import KleinOCI
+import KleinStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -52,11 +53,7 @@ public struct BundleWriter {
     private func makeNamedVolume(_ hostPath: String, uid: UInt32, gid: UInt32) throws(RuntimeError) {
         let parts = hostPath.split(separator: "/").map(String.init)
         let base = "/" + parts.dropLast(2).joined(separator: "/")
-        var walked = ""
-        for part in base.split(separator: "/") {
-            walked += "/\(part)"
-            try makeDirectory(walked, mode: 0o755)
-        }
+        try RuntimeError.wrap { try FileSystem.makeDirectories(base) }
         let isNew = access(hostPath, F_OK) != 0
         do {
             try ContainedRoot(path: base).makeDirectories(parts.suffix(2).joined(separator: "/"))

@@ -20,11 +20,17 @@ public struct Bundler: Sendable {
 
     /// The plan for the image as the cache holds it (unpacked there first when missing).
     public func plan(cache: RootfsCache) throws(RuntimeError) -> BundlePlan {
+        try withCachedPlan(cache) { (_, _, plan) throws(RuntimeError) in plan }
+    }
+
+    /// Under the cache's shared lock, so prune cannot remove the tree meanwhile: `body` with the
+    /// image's cached tree (unpacked when missing), whether it was there already, and its plan.
+    private func withCachedPlan<T>(_ cache: RootfsCache, _ body: (String, Bool, BundlePlan) throws(RuntimeError) -> T) throws(RuntimeError) -> T {
         try cache.withLock(exclusive: false) { () throws(RuntimeError) in
-            let (rootfs, _, unpackWarnings) = try cache.rootfs(for: image, options: unpackOptions)
+            let (rootfs, reused, unpackWarnings) = try cache.rootfs(for: image, options: unpackOptions)
             var made = try self.plan(rootfs: rootfs)
             made.warnings = unpackWarnings + made.warnings
-            return made
+            return try body(rootfs, reused, made)
         }
     }
 
@@ -58,9 +64,9 @@ public struct Bundler: Sendable {
             plan.warnings = warnings
             return plan
         } catch {
-            if existed {
-                for name in (try? ContainedRoot(path: directory).names(inDirectory: "/")) ?? [] { try? ContainedRoot(path: directory).removeEntry(name) }
-            } else {
+            if existed, let root = try? ContainedRoot(path: directory) {
+                for name in (try? root.names(inDirectory: "/")) ?? [] { try? root.removeEntry(name) }
+            } else if !existed {
                 RootfsCache.remove(directory)
             }
             throw error
@@ -74,11 +80,8 @@ public struct Bundler: Sendable {
     public func prepareRun(in directory: String, cache: RootfsCache) throws(RuntimeError) -> (plan: BundlePlan, overlay: Bool, reused: Bool) {
         let writer = BundleWriter(directory: directory)
         guard mkdir(writer.rootfs, 0o755) == 0 else { throw .io(path: writer.rootfs, operation: "create directory", errno: errno) }
-        let (planned, reused, overlay) = try cache.withLock(exclusive: false) { () throws(RuntimeError) in
-            let (lower, reused, unpackWarnings) = try cache.rootfs(for: image, options: unpackOptions)
-            var made = try self.plan(rootfs: lower)
-            made.warnings = unpackWarnings + made.warnings
-            return (made, reused, OverlayMount.mount(lower: lower, in: directory, at: writer.rootfs))
+        let (planned, reused, overlay) = try withCachedPlan(cache) { (lower, reused, made) throws(RuntimeError) in
+            (made, reused, OverlayMount.mount(lower: lower, in: directory, at: writer.rootfs))
         }
         var plan = planned
         do throws(RuntimeError) {

@@ -1,5 +1,6 @@
 import KleinArchive
 import KleinOCI
+import KleinStore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -101,18 +102,10 @@ public struct RootfsCache: Sendable {
         return (path, false, warnings)
     }
 
-    static func makeDirectories(_ path: String) throws(RuntimeError) {
-        var walked = ""
-        for part in path.split(separator: "/") {
-            walked += (walked.isEmpty && !path.hasPrefix("/") ? "" : "/") + part
-            guard mkdir(walked, 0o755) == 0 || errno == EEXIST else { throw .io(path: walked, operation: "create directory", errno: errno) }
-        }
-    }
-
     /// `path` and its parents, then `path` itself made 0700: unpacked images keep their owners and
     /// setuid bits, so no other user may reach them.
     static func makePrivateDirectory(_ path: String) throws(RuntimeError) {
-        try makeDirectories(path)
+        try RuntimeError.wrap { try FileSystem.makeDirectories(path) }
         guard chmod(path, 0o700) == 0 else { throw .io(path: path, operation: "make private", errno: errno) }
     }
 

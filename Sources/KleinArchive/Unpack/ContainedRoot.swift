@@ -9,8 +9,6 @@ import Glibc
 /// `/etc/passwd -> /etc/shadow` names the image's own file, never the host's.
 public final class ContainedRoot {
     let root: RootDirectory
-    /// Symlinks followed as the last component of one path, as the kernel's limit.
-    static let finalSymlinkLimit = 40
 
     public init(path: String) throws(ArchiveError) {
         root = try RootDirectory(path: path)
@@ -63,12 +61,12 @@ public final class ContainedRoot {
     }
 
     /// The bytes of the regular file at `path`, or nil when nothing is there. Anything but a regular
-    /// file (a FIFO, a device, a directory) and files over `limit` bytes are refused, and nothing
-    /// blocks: a FIFO is opened non-blocking and never read.
+    /// file (a FIFO, a device, a directory) and files over `limit` bytes are refused: the type is
+    /// checked before opening (opening a device can act) and again on the descriptor, which is opened
+    /// non-blocking, so nothing swapped in between blocks or is read.
     public func readFile(_ path: String, limit: Int) throws(ArchiveError) -> [UInt8]? {
         guard let (directory, name) = try resolve(path) else { return nil }
         defer { close(directory) }
-        // Checked before opening: opening a device or a FIFO can have effects of its own.
         if let info = statNoFollow(directory, name), (info.st_mode & S_IFMT) != S_IFREG {
             throw .unsafePath(path: path, reason: "is a \(Status(info).kind), not a regular file")
         }
@@ -146,7 +144,7 @@ public final class ContainedRoot {
     }
 
     /// Where `path` leads inside the root once every symlink on it is followed (as the kernel would
-    /// with the root as `/`); the part after a missing component is kept as written.
+    /// with the root as `/`); after a missing component the rest is taken as written, `..` lexically.
     public func resolvedPath(_ path: String) throws(ArchiveError) -> String {
         var resolved: [String] = []
         var pending = Array(path.split(separator: "/", omittingEmptySubsequences: true).map(String.init).reversed())
@@ -181,30 +179,16 @@ public final class ContainedRoot {
     }
 
     /// The descriptor of the directory holding `path`'s last component and that component ("" for the
-    /// root itself), with a symlink in last position followed inside the root; nil when a parent is missing.
+    /// root itself), every symlink on the way, the last one included, followed inside the root by
+    /// `resolvedPath`; nil when a parent is missing or not a directory.
     private func resolve(_ path: String) throws(ArchiveError) -> (Int32, String)? {
-        var components = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        for _ in 0...Self.finalSymlinkLimit {
-            // A last component of "." or ".." names a directory the walk itself resolves.
-            let last = components.last
-            let name = (last == nil || last == "." || last == "..") ? "" : components.removeLast()
-            let directory: Int32
-            do {
-                directory = try root.openDirectory(components, create: false)
-            } catch {
-                if error.errno == ENOENT || error.errno == ENOTDIR { return nil }
-                throw .unsafePath(path: path, reason: error.reason)
-            }
-            guard !name.isEmpty, let info = statNoFollow(directory, name), (info.st_mode & S_IFMT) == S_IFLNK else { return (directory, name) }
-            let target: String
-            do { target = try root.readLink(at: directory, name) } catch {
-                close(directory)
-                throw .unsafePath(path: path, reason: error.reason)
-            }
-            close(directory)
-            let parts = target.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-            components = target.hasPrefix("/") ? parts : components + parts
+        var components = try resolvedPath(path).split(separator: "/").map(String.init)
+        let name = components.popLast() ?? ""
+        do {
+            return (try root.openDirectory(components, create: false), name)
+        } catch {
+            if error.errno == ENOENT || error.errno == ENOTDIR { return nil }
+            throw .unsafePath(path: path, reason: error.reason)
         }
-        throw .unsafePath(path: path, reason: "has too many levels of symbolic links")
     }
 }
