@@ -52,9 +52,8 @@ public enum NodeFile {
 
     private static func absolutePath(_ reader: SpecReader, _ table: [String: SpecDocument.Value], _ key: String) -> String? {
         guard let path = reader.string(table, key, at: key) else { return nil }
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        guard path.hasPrefix("/"), path.count > 1, !parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }),
-              !path.contains(","), !path.contains(":") else {
+        // Commas and colons would split overlay mount options.
+        guard ManifestValues.pathProblem(path, mount: false) == nil, path != "/", !path.contains(","), !path.contains(":") else {
             reader.problem(key, "must be a normalized absolute path without ',' or ':', found \"\(path)\"")
             return nil
         }

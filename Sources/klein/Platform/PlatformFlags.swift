@@ -8,10 +8,16 @@ struct PlatformFlags: ParsableArguments {
     @Option(help: "Data directory; the event log is DATA/events.sqlite (default ./klein-data).") var data = "./klein-data"
     @Option(help: "Who is acting, recorded in each event (default USER@HOST).") var actor: String?
 
-    var logPath: String { (data as NSString).appendingPathComponent("events.sqlite") }
+    var logPath: String { Self.logPath(in: data) }
+
+    static func logPath(in data: String) -> String { (data as NSString).appendingPathComponent("events.sqlite") }
 
     /// The event log; `create` is false for read-only commands, which refuse a log that does not exist.
-    func book(create: Bool) throws -> ReleaseBook {
+    func book(create: Bool) throws -> ReleaseBook { try Self.book(in: data, create: create) }
+
+    /// The event log of the data directory `data`.
+    static func book(in data: String, create: Bool) throws -> ReleaseBook {
+        let logPath = logPath(in: data)
         guard create || FileManager.default.fileExists(atPath: logPath) else {
             throw CLIError("no event log at \(logPath); create a release first, or point --data at the directory that holds it")
         }

@@ -42,8 +42,7 @@ struct RunTargetOptions: ParsableArguments {
         var deployment = Deployment()
         let location: ImageLocation
         if namesRelease {
-            let book = ReleaseBook(log: try SQLiteEventStore(path: "\(data)/events.sqlite"))
-            let release = try await book.entry(named: target).release
+            let release = try await PlatformFlags.book(in: data, create: false).entry(named: target).release
             deployment = try release.platformManifest().deployment
             deployment.release = release.id.description
             location = try Self.pinned(try ImageLocation(parsing: release.imageReference), to: release.image.digest)
@@ -76,8 +75,7 @@ struct RunTargetOptions: ParsableArguments {
         case let .layout(target):
             return try RunnableImage(layout: try target.open(), selector: target.selector, platform: platform)
         case let .registry(reference):
-            let local = "\(data)/images"
-            let layout = FileManager.default.fileExists(atPath: "\(local)/oci-layout") ? try OCILayout(opening: local) : try OCILayout.create(at: local)
+            let layout = try OCILayout.create(at: "\(data)/images")
             let root = try await withSession(client, registries: [reference.registry]) { session in
                 var copier = Copier(from: .registry(session.client(for: reference.registry), repository: reference.repository), to: .layout(layout))
                 copier.platform = platform
