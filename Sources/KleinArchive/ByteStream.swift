@@ -23,22 +23,41 @@ extension ByteSource {
     }
 }
 
-/// Hashes everything written through it, then forwards it.
+/// Hashes everything written through it, then forwards it. `inBackground` hashes on a thread of its
+/// own (`WriteBehind`), so that hashing overlaps with what the writer and `downstream` do; `digest` then
+/// waits for it, and is read once the stream is finished.
 public final class HashingSink: ByteSink {
+    /// The hasher, shared with the background thread when there is one.
+    private final class State: @unchecked Sendable {
+        var hasher = DigestHasher()
+    }
+
     private let downstream: ByteSink
-    private var hasher = DigestHasher()
+    private let state = State()
+    private let behind: WriteBehind?
+    public private(set) var count: Int64 = 0
 
-    public init(_ downstream: ByteSink) { self.downstream = downstream }
+    public init(_ downstream: ByteSink, inBackground: Bool = false) {
+        self.downstream = downstream
+        let state = self.state
+        behind = inBackground ? WriteBehind { state.hasher.update($0) } : nil
+    }
 
-    public var digest: Digest { hasher.finalize() }
-    public var count: Int64 { hasher.count }
+    public var digest: Digest {
+        behind?.finish()
+        return state.hasher.finalize()
+    }
 
     public func write(_ buffer: UnsafeRawBufferPointer) throws(ArchiveError) {
-        hasher.update(buffer)
+        if let behind { behind.write(buffer) } else { state.hasher.update(buffer) }
+        count += Int64(buffer.count)
         try downstream.write(buffer)
     }
 
-    public func finish() throws(ArchiveError) { try downstream.finish() }
+    public func finish() throws(ArchiveError) {
+        try downstream.finish()
+        behind?.finish()
+    }
 }
 
 /// Hashes everything read through it.

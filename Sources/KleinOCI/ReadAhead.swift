@@ -1,7 +1,4 @@
 import Dispatch
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Runs a reading function on a background thread a few chunks ahead of the consumer, so producing
 /// bytes (disk reads, decompression, hashing) overlaps with consuming them (hashing, creating files).
@@ -66,20 +63,7 @@ public final class ReadAhead<Failure: Error> {
         let ring = Ring(slots: slots, chunkSize: chunkSize)
         self.ring = ring
         let producer = UncheckedProducer(produce: produce)
-        Self.detachThread(ReadAheadThreadBody { ring.run(producer.produce) })
-    }
-
-    /// Runs `body` on a thread of its own. Not on Dispatch's global queue: its pool is as wide as the
-    /// machine has cores, so chained read-aheads blocked on each other could wait for a thread.
-    private static func detachThread(_ body: ReadAheadThreadBody) {
-        let context = Unmanaged.passRetained(body).toOpaque()
-        var thread = pthread_t()
-        guard pthread_create(&thread, nil, readAheadThreadEntry, context) == 0 else {
-            Unmanaged<ReadAheadThreadBody>.fromOpaque(context).release()
-            DispatchQueue.global().async { body.run() }
-            return
-        }
-        pthread_detach(thread)
+        detachBackgroundThread { ring.run(producer.produce) }
     }
 
     deinit {
@@ -134,17 +118,4 @@ public final class ReadAhead<Failure: Error> {
         }
         if let failure = ring.failure { throw failure }
     }
-}
-
-/// A read-ahead producer thread's entry point: runs the body `context` holds, and releases it.
-private func readAheadThreadEntry(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-    guard let context else { return nil }
-    Unmanaged<ReadAheadThreadBody>.fromOpaque(context).takeRetainedValue().run()
-    return nil
-}
-
-/// The body of a producer thread, passed through `pthread_create`'s context pointer.
-private final class ReadAheadThreadBody: Sendable {
-    let run: @Sendable () -> Void
-    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
 }

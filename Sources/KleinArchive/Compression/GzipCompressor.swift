@@ -1,5 +1,6 @@
 import CZlib
 import Dispatch
+import KleinOCI
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,7 +35,9 @@ public final class GzipCompressor: ByteSink {
     private let level: Int32
     private let workers: Int
     private let maximumPending: Int
-    private let queue: DispatchQueue
+    /// Threads of its own: on Dispatch's pool, which the caller may already occupy (an async command runs
+    /// there), blocks waited for a free thread and only one core compressed for the first second.
+    private let threads: WorkerThreads
     private let slots: DispatchSemaphore
     /// The block being filled by `write`.
     private var current: GzipBlock?
@@ -54,7 +57,7 @@ public final class GzipCompressor: ByteSink {
         self.level = level == -1 ? 6 : level
         self.workers = max(1, workers)
         maximumPending = 2 * self.workers
-        queue = DispatchQueue(label: "klein.gzip", attributes: .concurrent)
+        threads = WorkerThreads(count: self.workers)
         slots = DispatchSemaphore(value: self.workers)
         // Fail now, not on the first block, if zlib cannot set up a stream at this level.
         let probe = try GzipBlock(level: self.level)
@@ -140,7 +143,7 @@ public final class GzipCompressor: ByteSink {
         slots.wait()
         pending.append(block)
         let slots = self.slots
-        queue.async {
+        threads.submit {
             block.compress()
             slots.signal()
             block.done.signal()

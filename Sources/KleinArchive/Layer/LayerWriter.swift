@@ -41,26 +41,18 @@ public struct LayerWriter {
 
     /// Writes the layer for the tree at `directory` into `sink`, hashing both digests in the same pass.
     public func write(directory: String, to sink: ByteSink) throws(ArchiveError) -> Result {
-        let blob = HashingSink(sink)
-        let compressor = try Compression.compressor(compression, downstream: blob)
-        let diff = HashingSink(compressor)
-        let tar = TarWriter(sink: diff)
+        let stream = try LayerStream(compression: compression, to: sink)
+        let tar = TarWriter(sink: stream.input)
         var firstPathOfInode: [InodeKey: String] = [:]
         for item in try TreeScanner(root: directory).scan() {
             try append(item, root: directory, to: tar, links: &firstPathOfInode)
         }
         try tar.finish()
-        return Result(digest: blob.digest, diffID: diff.digest, size: blob.count, mediaType: mediaType)
+        return stream.result
     }
 
     /// The layer media type for this writer's compression.
-    public var mediaType: MediaType {
-        switch compression {
-        case .none: .ociLayer
-        case .gzip: .ociLayerGzip
-        case .zstd: .ociLayerZstd
-        }
-    }
+    public var mediaType: MediaType { compression.layerMediaType }
 
     private func append(_ item: TreeScanner.Item, root: String, to tar: TarWriter, links: inout [InodeKey: String]) throws(ArchiveError) {
         let info = item.status

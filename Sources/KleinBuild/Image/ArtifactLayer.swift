@@ -42,8 +42,7 @@ struct ArtifactLayer {
             let uncompressed = HashingSource(PrefetchingSource(try Compression.decompressor(compression, upstream: archive)))
             try uncompressed.drain()
             try archive.drainAndCheck()
-            let mediaType = LayerWriter(compression: compression).mediaType
-            return LayerWriter.Result(digest: digest, diffID: uncompressed.digest, size: try archive.size(), mediaType: mediaType)
+            return LayerWriter.Result(digest: digest, diffID: uncompressed.digest, size: try archive.size(), mediaType: compression.layerMediaType)
         } catch {
             throw .source(artifact: artifact.name, reason: "reading its layer: \(error)")
         }
@@ -59,9 +58,8 @@ struct ArtifactLayer {
         }
         let result: LayerWriter.Result
         do throws(ArchiveError) {
-            let blob = HashingSink(sink)
-            let diff = HashingSink(try Compression.compressor(compression, downstream: blob))
-            let tar = TarWriter(sink: diff)
+            let stream = try LayerStream(compression: compression, to: sink)
+            let tar = TarWriter(sink: stream.input)
             let root = Self.relative(artifact.dest)
             switch content {
             case let .tree(path, digest):
@@ -83,8 +81,7 @@ struct ArtifactLayer {
                 }
             }
             try tar.finish()
-            let mediaType = LayerWriter(compression: compression).mediaType
-            result = LayerWriter.Result(digest: blob.digest, diffID: diff.digest, size: blob.count, mediaType: mediaType)
+            result = stream.result
         } catch {
             throw .source(artifact: artifact.name, reason: "writing its layer: \(error)")
         }

@@ -1,0 +1,103 @@
+import Dispatch
+
+/// Runs a consuming function (hashing) on a background thread over the bytes written to it, a few chunks
+/// behind the writer, so that work overlaps with what the writer does next: `ReadAhead`'s mirror.
+/// Memory is bounded by `slots × chunkSize`; `write` copies into a free slot and blocks only when all are
+/// in use. Two semaphores order every buffer access, as in `ReadAhead`. `finish()` (or dropping it)
+/// hands over what is left and waits until the consumer has seen every byte.
+public final class WriteBehind {
+    /// Consumes one chunk, on the background thread only.
+    public typealias Consumer = (UnsafeRawBufferPointer) -> Void
+
+    /// What the consumer thread shares with the writer; the thread holds only this, never the `WriteBehind`.
+    private final class Ring: @unchecked Sendable {
+        let buffers: [UnsafeMutableRawBufferPointer]
+        var counts: [Int]
+        let filled = DispatchSemaphore(value: 0)
+        let free = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+
+        init(slots: Int, chunkSize: Int) {
+            buffers = (0..<slots).map { _ in .allocate(byteCount: chunkSize, alignment: 64) }
+            counts = Array(repeating: 0, count: slots)
+            // Signalled up from zero: libdispatch traps when a semaphore is released below its initial value.
+            for _ in 0..<slots { free.signal() }
+        }
+
+        deinit { buffers.forEach { $0.deallocate() } }
+
+        /// Consumes filled slots in order until the empty one that marks the end.
+        func run(_ consume: Consumer) {
+            var slot = 0
+            while true {
+                filled.wait()
+                let count = counts[slot]
+                if count == 0 { break }
+                consume(UnsafeRawBufferPointer(rebasing: buffers[slot][..<count]))
+                free.signal()
+                slot = (slot + 1) % buffers.count
+            }
+            done.signal()
+        }
+    }
+
+    private struct UncheckedConsumer: @unchecked Sendable {
+        let consume: Consumer
+    }
+
+    private let ring: Ring
+    private let chunkSize: Int
+    private var slot = 0
+    private var offset = 0
+    private var holding = false
+    private var finished = false
+
+    /// Starts the consumer thread. `consume` runs only there, and has run for the last time once `finish()` returns.
+    public init(chunkSize: Int = 256 << 10, slots: Int = 4, consume: @escaping Consumer) {
+        let ring = Ring(slots: slots, chunkSize: chunkSize)
+        self.ring = ring
+        self.chunkSize = chunkSize
+        let consumer = UncheckedConsumer(consume: consume)
+        detachBackgroundThread { ring.run(consumer.consume) }
+    }
+
+    deinit { finish() }
+
+    /// Copies `buffer` into slots, handing each full one to the consumer.
+    public func write(_ buffer: UnsafeRawBufferPointer) {
+        precondition(!finished, "write after finish")
+        var position = 0
+        while position < buffer.count {
+            if !holding { acquireSlot() }
+            let count = min(chunkSize - offset, buffer.count - position)
+            (ring.buffers[slot].baseAddress! + offset).copyMemory(from: buffer.baseAddress! + position, byteCount: count)
+            offset += count
+            position += count
+            if offset == chunkSize { handOver() }
+        }
+    }
+
+    /// Hands over the last partial chunk and waits until the consumer has consumed everything.
+    public func finish() {
+        guard !finished else { return }
+        finished = true
+        if holding && offset > 0 { handOver() }
+        if !holding { acquireSlot() }
+        ring.counts[slot] = 0
+        ring.filled.signal()
+        ring.done.wait()
+    }
+
+    private func acquireSlot() {
+        ring.free.wait()
+        holding = true
+        offset = 0
+    }
+
+    private func handOver() {
+        ring.counts[slot] = offset
+        ring.filled.signal()
+        holding = false
+        slot = (slot + 1) % ring.buffers.count
+    }
+}
