@@ -30,6 +30,26 @@ private final class BackgroundThreadBody: Sendable {
     init(_ run: @escaping @Sendable () -> Void) { self.run = run }
 }
 
+/// Fixed buffers passed between a background thread and its peer in order (`ReadAhead`, `WriteBehind`):
+/// `counts[i]` bytes of `buffers[i]` are valid once `filled` is signalled for slot i, and the slot may be
+/// reused once `free` is signalled for it; `done` tells that the background thread has stopped.
+class ChunkRing: @unchecked Sendable {
+    let buffers: [UnsafeMutableRawBufferPointer]
+    var counts: [Int]
+    let filled = DispatchSemaphore(value: 0)
+    let free = DispatchSemaphore(value: 0)
+    let done = DispatchSemaphore(value: 0)
+
+    init(slots: Int, chunkSize: Int) {
+        buffers = (0..<slots).map { _ in .allocate(byteCount: chunkSize, alignment: 64) }
+        counts = Array(repeating: 0, count: slots)
+        // Signalled up from zero: libdispatch traps when a semaphore is released below its initial value.
+        for _ in 0..<slots { free.signal() }
+    }
+
+    deinit { buffers.forEach { $0.deallocate() } }
+}
+
 /// A fixed set of threads of their own running submitted jobs in submission order (`GzipCompressor`'s
 /// block workers). Dropping it lets the threads finish the jobs already submitted, then end.
 public final class WorkerThreads {

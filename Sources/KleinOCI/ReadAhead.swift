@@ -10,23 +10,9 @@ public final class ReadAhead<Failure: Error> {
     public typealias Producer = (UnsafeMutableRawBufferPointer) throws(Failure) -> Int
 
     /// What the producer thread shares with the consumer; the thread holds only this, never the `ReadAhead`.
-    private final class Ring: @unchecked Sendable {
-        let buffers: [UnsafeMutableRawBufferPointer]
-        var counts: [Int]
+    private final class Ring: ChunkRing, @unchecked Sendable {
         var failure: Failure?
         var cancelled = false
-        let filled = DispatchSemaphore(value: 0)
-        let free = DispatchSemaphore(value: 0)
-        let done = DispatchSemaphore(value: 0)
-
-        init(slots: Int, chunkSize: Int) {
-            buffers = (0..<slots).map { _ in .allocate(byteCount: chunkSize, alignment: 64) }
-            counts = Array(repeating: 0, count: slots)
-            // Signalled up from zero: libdispatch traps when a semaphore is released below its initial value.
-            for _ in 0..<slots { free.signal() }
-        }
-
-        deinit { buffers.forEach { $0.deallocate() } }
 
         func run(_ produce: Producer) {
             var slot = 0

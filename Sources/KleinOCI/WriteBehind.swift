@@ -10,22 +10,7 @@ public final class WriteBehind {
     public typealias Consumer = (UnsafeRawBufferPointer) -> Void
 
     /// What the consumer thread shares with the writer; the thread holds only this, never the `WriteBehind`.
-    private final class Ring: @unchecked Sendable {
-        let buffers: [UnsafeMutableRawBufferPointer]
-        var counts: [Int]
-        let filled = DispatchSemaphore(value: 0)
-        let free = DispatchSemaphore(value: 0)
-        let done = DispatchSemaphore(value: 0)
-
-        init(slots: Int, chunkSize: Int) {
-            buffers = (0..<slots).map { _ in .allocate(byteCount: chunkSize, alignment: 64) }
-            counts = Array(repeating: 0, count: slots)
-            // Signalled up from zero: libdispatch traps when a semaphore is released below its initial value.
-            for _ in 0..<slots { free.signal() }
-        }
-
-        deinit { buffers.forEach { $0.deallocate() } }
-
+    private final class Ring: ChunkRing, @unchecked Sendable {
         /// Consumes filled slots in order until the empty one that marks the end.
         func run(_ consume: Consumer) {
             var slot = 0
