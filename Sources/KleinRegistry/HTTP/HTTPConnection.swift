@@ -52,6 +52,14 @@ struct HTTPConnection {
         parts.continueHandler = nil
         var keepAlive = head.isKeepAlive && !tracker.isShuttingDown
         if !body.isFinished, !(await body.drain(upTo: Self.drainLimit)) { keepAlive = false }
+        if body.isCutOff {
+            // Nobody to answer: a client that hung up reads nothing, and NIO's error handler has already
+            // answered a request its parser refused (400) and closes the connection.
+            logger.info("request cut off", metadata: [
+                "remote": "\(remote)", "method": "\(head.method.rawValue)", "uri": "\(head.uri)", "received": "\(body.bytesRead)",
+            ])
+            return false
+        }
         let sent = try await write(response, for: request, version: head.version, keepAlive: keepAlive, to: channel)
         let duration = ContinuousClock.now - start
         let route = request.route?.label ?? "unknown"

@@ -26,6 +26,8 @@ final class InboundParts {
 final class RequestBody {
     private let parts: InboundParts
     private(set) var isFinished = false
+    /// The connection ended or failed before the body did: the request is incomplete and must not be answered.
+    private(set) var isCutOff = false
     /// Body bytes read so far.
     private(set) var bytesRead: Int64 = 0
 
@@ -40,7 +42,15 @@ final class RequestBody {
             sendContinue()
         }
         while !isFinished {
-            switch try await parts.next() {
+            let part: HTTPServerRequestPart?
+            do {
+                part = try await parts.next()
+            } catch {
+                isFinished = true
+                isCutOff = true
+                throw error
+            }
+            switch part {
             case let .body(buffer)?:
                 bytesRead += Int64(buffer.readableBytes)
                 return buffer
@@ -50,6 +60,7 @@ final class RequestBody {
                 throw RequestBodyError.unexpectedHead
             case nil:
                 isFinished = true
+                isCutOff = true
                 throw RequestBodyError.connectionClosed
             }
         }

@@ -49,8 +49,10 @@ extension RegistryService {
     }
 
     /// end-13: `GET` on a session reports how much has arrived (204).
+    /// A request still holding the session (one whose client just went away, typically) gets up to
+    /// `busyStatusWait` to let go, so that the client asking where to resume gets an answer.
     func uploadStatus(_ id: String, in name: String) async throws -> RegistryResponse {
-        try await withSession(id, in: name) { state in
+        try await withSession(id, in: name, waitingIfBusy: Self.busyStatusWait) { state in
             sessionResponse(.noContent, id: id, in: name, size: state.size)
         }
     }
@@ -67,12 +69,12 @@ extension RegistryService {
 
     /// Runs `body` with exclusive use of a session of repository `name`. A session is forgotten when the
     /// request finishes it or fails with a client error other than 416, as distribution-spec prescribes.
-    private func withSession(_ id: String, in name: String,
+    private func withSession(_ id: String, in name: String, waitingIfBusy wait: Duration = .zero,
                              _ body: (UploadState) async throws -> RegistryResponse) async throws -> RegistryResponse {
         try await requireSession(id, in: name)
         let state: UploadState
         do {
-            guard let acquired = try await uploads.acquire(id: id, repository: name) else {
+            guard let acquired = try await acquireSession(id, in: name, waitingIfBusy: wait) else {
                 try await metadata.removeUpload(id: id)
                 throw RegistryError.uploadUnknown(id)
             }
@@ -103,6 +105,23 @@ extension RegistryService {
         } catch {
             await uploads.release(state, keep: true)
             throw error
+        }
+    }
+
+    static let busyStatusWait: Duration = .seconds(5)
+
+    /// `UploadSessions.acquire`, asking again every 20 ms while the session is busy, for up to `wait`.
+    private func acquireSession(_ id: String, in name: String, waitingIfBusy wait: Duration) async throws -> UploadState? {
+        let deadline = ContinuousClock.now + wait
+        while true {
+            let failure: UploadSessions.Failure
+            do {
+                return try await uploads.acquire(id: id, repository: name)
+            } catch {
+                failure = error
+            }
+            guard case .busy = failure, ContinuousClock.now < deadline else { throw failure }
+            try await Task.sleep(for: .milliseconds(20))
         }
     }
 

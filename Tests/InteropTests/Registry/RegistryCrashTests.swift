@@ -81,4 +81,40 @@ import Testing
         #expect(upload.finish().stdout == "201", "the upload in flight completes during a graceful shutdown")
         #expect(try Tools.run("klein", ["registry", "fsck", "--data", server.data]).succeeded)
     }
+
+    /// A request whose body is cut off, by a client that hangs up or half-closes part-way, gets no answer and
+    /// does not take the server down (a debug build asserted on answering it). The session keeps what arrived
+    /// and reports it at once, though the cut-off request may still be letting go of it.
+    @Test(arguments: [false, true])
+    func aRequestCutOffMidBodyLeavesTheServerServing(halfClose: Bool) async throws {
+        let scratch = try Scratch()
+        let server = try KleinServe(scratch: scratch)
+        defer { server.stop() }
+        for round in 0..<12 {
+            let location = try await server.http.startUpload("cut/blob")
+            let sent = round % 2 == 0 ? 0 : 100_000
+            let path = try server.http.url(location)
+            let target = path.path + (path.query.map { "?\($0)" } ?? "")
+            try Tools.run("python3", ["-c", Self.cutOffPatch, server.host, target, String(sent), halfClose ? "1" : "0"])
+            let status = try await server.http.get(location)
+            status.expectStatus(204)
+            #expect(status.header("Range") == (sent == 0 ? "0-0" : "0-\(sent - 1)"), "round \(round)")
+            #expect(server.isRunning, "klein serve died in round \(round): \(server.log.suffix(2000))")
+        }
+    }
+
+    /// python3 -c: PATCH `argv[2]` on `argv[1]` declaring 4 MiB, send `argv[3]` bytes, then close, or half-close and wait for EOF when `argv[4]` is 1.
+    private static let cutOffPatch = """
+        import socket, sys
+        host, port = sys.argv[1].split(":")
+        connection = socket.create_connection((host, int(port)))
+        connection.sendall(("PATCH %s HTTP/1.1\\r\\nHost: %s\\r\\nContent-Type: application/octet-stream\\r\\n"
+                            "Content-Length: 4194304\\r\\nContent-Range: 0-4194303\\r\\n\\r\\n" % (sys.argv[2], sys.argv[1])).encode())
+        connection.sendall(b"x" * int(sys.argv[3]))
+        if sys.argv[4] == "1":
+            connection.shutdown(socket.SHUT_WR)
+            while connection.recv(65536):
+                pass
+        connection.close()
+        """
 }
