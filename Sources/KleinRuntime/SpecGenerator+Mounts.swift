@@ -67,7 +67,7 @@ extension SpecGenerator {
     func imageVolumePath(_ declared: String) throws(RuntimeError) -> String {
         guard declared.hasPrefix("/"), !declared.contains("\0") else { throw .unsafeImage("the image volume \"\(declared)\" is not an absolute path") }
         let path: String
-        do { path = try root.resolvedPath(Self.clean(declared)) } catch { throw .unsafeImage("the image volume \(error)") }
+        do { path = try root.resolvedPath(ContainedRoot.clean(declared)) } catch { throw .unsafeImage("the image volume \(error)") }
         guard path != "/", !DefaultSpec.isUnderKernelRoot(path) else {
             let place = path == "/" ? "the root itself" : "inside /proc, /sys or /dev, which belong to the kernel"
             throw .unsafeImage("the image volume \"\(declared)\" " + (path == declared ? "is \(place)" : "leads to \(path) (symlinks and .. followed in the image), \(place)"))
@@ -78,7 +78,7 @@ extension SpecGenerator {
     /// A deployment's mount path as the manifest validator also demands: absolute, normalized, below
     /// `/` and outside the kernel's file systems. Checked again here for callers of the library.
     static func checkDeploymentMount(_ path: String, what: String) throws(RuntimeError) {
-        guard path.hasPrefix("/"), path != "/", clean(path) == path, !DefaultSpec.isUnderKernelRoot(path), !path.contains("\0") else {
+        guard path.hasPrefix("/"), path != "/", ContainedRoot.clean(path) == path, !DefaultSpec.isUnderKernelRoot(path), !path.contains("\0") else {
             throw .deployment("\(what) is mounted at \"\(path)\": a mount path must be absolute, normalized, below / and outside /proc, /sys and /dev")
         }
     }

@@ -53,7 +53,7 @@ public struct SpecGenerator {
             throw .image("nothing to run: the image has no Entrypoint or Cmd and the deployment sets neither process.entrypoint nor process.cmd")
         }
         // Cleaned as runc cleans it, so `/a/../proc` is checked as the `/proc` it is.
-        let cwd = declaredWorkdir.hasPrefix("/") ? Self.clean(declaredWorkdir) : declaredWorkdir
+        let cwd = declaredWorkdir.hasPrefix("/") ? ContainedRoot.clean(declaredWorkdir) : declaredWorkdir
         let user = try UserSpecification(text: deployment.user ?? execution.user ?? "").resolve(in: root)
         return RuntimeSpec.Process(user: user, args: args, env: try environment(), cwd: cwd,
                                    capabilities: RuntimeSpec.Capabilities(DefaultSpec.capabilities), rlimits: DefaultSpec.rlimits)
@@ -132,15 +132,6 @@ public struct SpecGenerator {
         }
         return RuntimeSpec.Linux(namespaces: DefaultSpec.namespaces, devices: [], resources: resources, cgroupsPath: nil,
                                  maskedPaths: DefaultSpec.maskedPaths, readonlyPaths: DefaultSpec.readonlyPaths)
-    }
-
-    /// An absolute path with `.`, `..` and empty components resolved lexically (Go's `filepath.Clean`).
-    static func clean(_ path: String) -> String {
-        var components: [Substring] = []
-        for component in path.split(separator: "/") where component != "." {
-            if component == ".." { _ = components.popLast() } else { components.append(component) }
-        }
-        return "/" + components.joined(separator: "/")
     }
 
     /// The working directory must be absolute and lead, symlinks followed inside the image, outside

@@ -143,6 +143,16 @@ public final class ContainedRoot {
         }
     }
 
+    /// An absolute path with `.`, `..` and empty components resolved lexically (Go's `filepath.Clean`),
+    /// as runc cleans mount destinations and working directories.
+    public static func clean(_ path: String) -> String {
+        var components: [Substring] = []
+        for component in path.split(separator: "/") where component != "." {
+            if component == ".." { _ = components.popLast() } else { components.append(component) }
+        }
+        return "/" + components.joined(separator: "/")
+    }
+
     /// Where `path` leads inside the root once every symlink on it is followed (as the kernel would
     /// with the root as `/`); after a missing component the rest is taken as written, `..` lexically.
     public func resolvedPath(_ path: String) throws(ArchiveError) -> String {
@@ -158,10 +168,7 @@ public final class ContainedRoot {
             let directory: Int32
             do { directory = try root.openDirectory(resolved, create: false) } catch {
                 // Nothing more exists: the rest is resolved as written, `..` included.
-                for rest in [component] + pending.reversed() where rest != "." {
-                    if rest == ".." { _ = resolved.popLast() } else { resolved.append(rest) }
-                }
-                return "/" + resolved.joined(separator: "/")
+                return Self.clean("/" + (resolved + [component] + pending.reversed()).joined(separator: "/"))
             }
             defer { close(directory) }
             guard let info = statNoFollow(directory, component), (info.st_mode & S_IFMT) == S_IFLNK else {
