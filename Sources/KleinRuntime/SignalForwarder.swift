@@ -4,7 +4,8 @@ import Glibc
 #endif
 
 /// Holds the signals `klein run` forwards from the moment it starts: one that arrives before the
-/// runtime is running is kept (the run then stops before starting a container, and cleans up);
+/// runtime is running is kept (the run then stops before starting a container, and cleans up, or,
+/// when it came while the runtime was being started, is sent to it as soon as it runs);
 /// later ones are sent to the runtime, which passes them to the container's process.
 final class SignalForwarder: @unchecked Sendable {
     static let signals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
@@ -30,8 +31,13 @@ final class SignalForwarder: @unchecked Sendable {
     /// The first signal that arrived before `forward(to:)`, if any.
     var pending: Int32? { queue.sync { held } }
 
-    /// From now on signals go to `pid`.
-    func forward(to pid: pid_t) { queue.sync { target = pid } }
+    /// From now on signals go to `pid`; one held until now (after the caller last saw `pending`) goes there at once.
+    func forward(to pid: pid_t) {
+        queue.sync {
+            target = pid
+            if let held { kill(pid, held) }
+        }
+    }
 
     /// Stops forwarding; the signals get their default actions back.
     func stop() {
