@@ -28,6 +28,9 @@ release_klein() {
 record_min() { if [ -z "${best[$1]:-}" ] || python3 -c "import sys; sys.exit(0 if $2 < ${best[$1]} else 1)"; then best[$1]=$2; fi; }
 record_max() { if [ -z "${best[$1]:-}" ] || python3 -c "import sys; sys.exit(0 if $2 > ${best[$1]} else 1)"; then best[$1]=$2; fi; }
 
+# measure COMMAND...: one timed run of COMMAND; prints "seconds peak-RSS-KiB".
+measure() { bench/measure.py 1 "$@"; }
+
 # free_port: a TCP port free on 127.0.0.1 right now.
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 

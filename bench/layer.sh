@@ -14,7 +14,6 @@ rootfs=$(scripts/rootfs)
 rounds="${KLEIN_BENCH_ROUNDS:-3}"
 work=$(mktemp -d /tmp/klein-layer-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-measure() { bench/measure.py 1 "$@"; }
 
 declare -A best rss
 record() {  # name seconds kib

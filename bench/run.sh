@@ -24,7 +24,6 @@ cleanup() {  # a failed run can leave an overlay mounted under $work: unmount be
   rm -rf "$work"
 }
 trap cleanup EXIT
-measure() { bench/measure.py 1 "$@"; }
 image="$work/image:ready"
 
 # The image's trees: $work/tree/base (busybox), tree/usr and tree/rest (opt, var), one layer each.
