@@ -17,13 +17,14 @@ import Testing
     }
 
     @Test func loadsFileWithCommentsBlankLinesAndCRLF() throws {
-        let directory = try AuthFixtures.temporaryDirectory()
-        let path = directory + "/users.htpasswd"
-        let text = "# users\r\n\r\n  \r\nalice:\(Self.aliceHash)\r\n# end\r\n"
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        let htpasswd = try Htpasswd(contentsOf: path)
-        #expect(htpasswd.users == ["alice"])
-        #expect(htpasswd.verify(user: "alice", password: "wonderland"))
+        try AuthFixtures.inTemporaryDirectory { directory in
+            let path = directory + "/users.htpasswd"
+            let text = "# users\r\n\r\n  \r\nalice:\(Self.aliceHash)\r\n# end\r\n"
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let htpasswd = try Htpasswd(contentsOf: path)
+            #expect(htpasswd.users == ["alice"])
+            #expect(htpasswd.verify(user: "alice", password: "wonderland"))
+        }
     }
 
     @Test(arguments: ["$2a$", "$2y$"])

@@ -114,11 +114,13 @@ import Testing
     }
 
     @Test func loadsFromFile() throws {
-        let path = try AuthFixtures.temporaryDirectory() + "/policy.toml"
-        try AuthFixtures.policyTOML.write(toFile: path, atomically: true, encoding: .utf8)
-        let policy = try AccessPolicy(contentsOf: path)
-        #expect(policy.grantedActions(user: "walt", scope: .repository("a", "push")) == ["push"])
-        #expect(throws: AuthError.self) { try AccessPolicy(contentsOf: path + ".missing") }
+        try AuthFixtures.inTemporaryDirectory { directory in
+            let path = directory + "/policy.toml"
+            try AuthFixtures.policyTOML.write(toFile: path, atomically: true, encoding: .utf8)
+            let policy = try AccessPolicy(contentsOf: path)
+            #expect(policy.grantedActions(user: "walt", scope: .repository("a", "push")) == ["push"])
+            #expect(throws: AuthError.self) { try AccessPolicy(contentsOf: path + ".missing") }
+        }
     }
 
     @Test(arguments: [

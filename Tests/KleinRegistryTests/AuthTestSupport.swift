@@ -53,10 +53,12 @@ enum AuthFixtures {
         try AccessPolicy(toml: policyTOML, source: "test-policy.toml")
     }
 
-    static func temporaryDirectory() throws -> String {
+    /// Runs `body` with a new empty directory, removed afterwards.
+    static func inTemporaryDirectory(_ body: (String) throws -> Void) throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("klein-auth-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url.path
+        defer { try? FileManager.default.removeItem(at: url) }
+        try body(url.path)
     }
 
     static func basic(_ user: String, _ password: String) -> String {

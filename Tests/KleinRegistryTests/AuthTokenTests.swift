@@ -141,16 +141,17 @@ import Testing
     }
 
     @Test func keyFileIsCreatedPrivateAndReused() throws {
-        let directory = try AuthFixtures.temporaryDirectory()
-        let path = directory + "/token.pem"
-        let first = try TokenAuthority(keyFile: path, issuer: "klein")
-        let attributes = try FileManager.default.attributesOfItem(atPath: path)
-        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["token.pem"])
-        let second = try TokenAuthority(keyFile: path, issuer: "klein")
-        #expect(first.keyID == second.keyID)
-        let token = first.issue(subject: "a", audience: "svc", access: [], now: Self.now).token
-        #expect(try second.validate(token, audience: "svc", now: Self.now).subject == "a")
+        try AuthFixtures.inTemporaryDirectory { directory in
+            let path = directory + "/token.pem"
+            let first = try TokenAuthority(keyFile: path, issuer: "klein")
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["token.pem"])
+            let second = try TokenAuthority(keyFile: path, issuer: "klein")
+            #expect(first.keyID == second.keyID)
+            let token = first.issue(subject: "a", audience: "svc", access: [], now: Self.now).token
+            #expect(try second.validate(token, audience: "svc", now: Self.now).subject == "a")
+        }
     }
 
     /// `openssl ecparam -genkey -noout` writes SEC1 "EC PRIVATE KEY" PEM
@@ -163,22 +164,26 @@ import Testing
         let pem = "-----BEGIN EC PRIVATE KEY-----\n"
             + Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
             + "\n-----END EC PRIVATE KEY-----\n"
-        let path = try AuthFixtures.temporaryDirectory() + "/ec.pem"
-        try pem.write(toFile: path, atomically: true, encoding: .utf8)
-        let loaded = try TokenAuthority(keyFile: path, issuer: "i")
-        #expect(loaded.keyID == TokenAuthority(privateKey: key, issuer: "i").keyID)
+        try AuthFixtures.inTemporaryDirectory { directory in
+            let path = directory + "/ec.pem"
+            try pem.write(toFile: path, atomically: true, encoding: .utf8)
+            let loaded = try TokenAuthority(keyFile: path, issuer: "i")
+            #expect(loaded.keyID == TokenAuthority(privateKey: key, issuer: "i").keyID)
+        }
     }
 
     @Test func invalidKeyFileIsAnErrorAndKept() throws {
-        let path = try AuthFixtures.temporaryDirectory() + "/bad.pem"
-        try "not a key".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect {
-            try TokenAuthority(keyFile: path, issuer: "klein")
-        } throws: { error in
-            guard case .signingKey(let errorPath, _) = error as? AuthError else { return false }
-            return errorPath == path
+        try AuthFixtures.inTemporaryDirectory { directory in
+            let path = directory + "/bad.pem"
+            try "not a key".write(toFile: path, atomically: true, encoding: .utf8)
+            #expect {
+                try TokenAuthority(keyFile: path, issuer: "klein")
+            } throws: { error in
+                guard case .signingKey(let errorPath, _) = error as? AuthError else { return false }
+                return errorPath == path
+            }
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == "not a key")
         }
-        #expect(try String(contentsOfFile: path, encoding: .utf8) == "not a key")
     }
 
     @Test func missingDirectoryIsAnIOError() {
