@@ -54,6 +54,9 @@ class ChunkRing: @unchecked Sendable {
         buffers.forEach { $0.deallocate() }
         counts.deallocate()
     }
+
+    /// The slot used after `slot`, in ring order.
+    func slot(after slot: Int) -> Int { (slot + 1) % buffers.count }
 }
 
 /// A fixed set of threads of their own running submitted jobs in submission order (`GzipCompressor`'s

@@ -9,12 +9,18 @@ public final class ReadAhead<Failure: Error> {
     /// Fills a buffer and returns the byte count; 0 means the end.
     public typealias Producer = (UnsafeMutableRawBufferPointer) throws(Failure) -> Int
 
-    /// What the producer thread shares with the consumer; the thread holds only this, never the `ReadAhead`.
+    /// What the producer thread shares with the consumer, the producer included; the thread holds only this, never the `ReadAhead`.
     private final class Ring: ChunkRing, @unchecked Sendable {
+        let produce: Producer
         var failure: Failure?
         var cancelled = false
 
-        func run(_ produce: Producer) {
+        init(slots: Int, chunkSize: Int, produce: @escaping Producer) {
+            self.produce = produce
+            super.init(slots: slots, chunkSize: chunkSize)
+        }
+
+        func run() {
             var slot = 0
             while true {
                 free.wait()
@@ -28,14 +34,10 @@ public final class ReadAhead<Failure: Error> {
                 let ended = counts[slot] == 0
                 filled.signal()
                 if ended { break }
-                slot = (slot + 1) % buffers.count
+                slot = self.slot(after: slot)
             }
             done.signal()
         }
-    }
-
-    private struct UncheckedProducer: @unchecked Sendable {
-        let produce: Producer
     }
 
     private let ring: Ring
@@ -46,10 +48,9 @@ public final class ReadAhead<Failure: Error> {
 
     /// Starts producing. `produce` runs only on the background thread, until the end or until dropped.
     public init(chunkSize: Int = 256 << 10, slots: Int = 4, produce: @escaping Producer) {
-        let ring = Ring(slots: slots, chunkSize: chunkSize)
+        let ring = Ring(slots: slots, chunkSize: chunkSize, produce: produce)
         self.ring = ring
-        let producer = UncheckedProducer(produce: produce)
-        detachBackgroundThread { ring.run(producer.produce) }
+        detachBackgroundThread { ring.run() }
     }
 
     deinit {
@@ -72,7 +73,7 @@ public final class ReadAhead<Failure: Error> {
 
     private func releaseSlot() {
         ring.free.signal()
-        slot = (slot + 1) % ring.buffers.count
+        slot = ring.slot(after: slot)
     }
 
     /// Copies the next bytes into `buffer`. Returns 0 only once the producer has ended and stopped

@@ -9,10 +9,17 @@ public final class WriteBehind {
     /// Consumes one chunk, on the background thread only.
     public typealias Consumer = (UnsafeRawBufferPointer) -> Void
 
-    /// What the consumer thread shares with the writer; the thread holds only this, never the `WriteBehind`.
+    /// What the consumer thread shares with the writer, the consumer included; the thread holds only this, never the `WriteBehind`.
     private final class Ring: ChunkRing, @unchecked Sendable {
+        let consume: Consumer
+
+        init(slots: Int, chunkSize: Int, consume: @escaping Consumer) {
+            self.consume = consume
+            super.init(slots: slots, chunkSize: chunkSize)
+        }
+
         /// Consumes filled slots in order until the empty one that marks the end.
-        func run(_ consume: Consumer) {
+        func run() {
             var slot = 0
             while true {
                 filled.wait()
@@ -20,14 +27,10 @@ public final class WriteBehind {
                 if count == 0 { break }
                 consume(UnsafeRawBufferPointer(rebasing: buffers[slot][..<count]))
                 free.signal()
-                slot = (slot + 1) % buffers.count
+                slot = self.slot(after: slot)
             }
             done.signal()
         }
-    }
-
-    private struct UncheckedConsumer: @unchecked Sendable {
-        let consume: Consumer
     }
 
     private let ring: Ring
@@ -39,11 +42,10 @@ public final class WriteBehind {
 
     /// Starts the consumer thread. `consume` runs only there, and has run for the last time once `finish()` returns.
     public init(chunkSize: Int = 256 << 10, slots: Int = 4, consume: @escaping Consumer) {
-        let ring = Ring(slots: slots, chunkSize: chunkSize)
+        let ring = Ring(slots: slots, chunkSize: chunkSize, consume: consume)
         self.ring = ring
         self.chunkSize = chunkSize
-        let consumer = UncheckedConsumer(consume: consume)
-        detachBackgroundThread { ring.run(consumer.consume) }
+        detachBackgroundThread { ring.run() }
     }
 
     deinit { finish() }
@@ -83,6 +85,6 @@ public final class WriteBehind {
         ring.counts[slot] = offset
         ring.filled.signal()
         holding = false
-        slot = (slot + 1) % ring.buffers.count
+        slot = ring.slot(after: slot)
     }
 }

@@ -4,7 +4,7 @@ import KleinOCI
 /// Both hashes run on threads of their own, overlapping with reading files and compressing; an
 /// uncompressed layer is hashed once, since its blob is its tar.
 public final class LayerStream {
-    public let compression: LayerCompression
+    private let compression: LayerCompression
     /// Where the tar stream goes; finishing it finishes the whole chain.
     public let input: ByteSink
     private let blob: HashingSink

@@ -51,9 +51,6 @@ public struct LayerWriter {
         return stream.result
     }
 
-    /// The layer media type for this writer's compression.
-    public var mediaType: MediaType { compression.layerMediaType }
-
     private func append(_ item: TreeScanner.Item, root: String, to tar: TarWriter, links: inout [InodeKey: String]) throws(ArchiveError) {
         let info = item.status
         let type = info.st_mode & S_IFMT
