@@ -148,3 +148,16 @@ final class Scratch {
         try JSONSerialization.jsonObject(with: read(relative)) as? [String: Any] ?? [:]
     }
 }
+
+/// Fetches a value, and again every `interval` until `done` holds or `seconds` have passed (0: only once);
+/// returns the last value, for the caller to check. For what a busy machine may do a moment late.
+func polled<Value>(for seconds: TimeInterval, every interval: Duration = .milliseconds(50),
+                   _ fetch: () async throws -> Value, until done: (Value) -> Bool) async throws -> Value {
+    let deadline = Date().addingTimeInterval(seconds)
+    var value = try await fetch()
+    while !done(value), Date() < deadline {
+        try await Task.sleep(for: interval)
+        value = try await fetch()
+    }
+    return value
+}

@@ -101,12 +101,8 @@ import Testing
             // A client that hangs up without half-closing cannot know whether the server has read its bytes yet;
             // one that half-closes waits for the server to close, so the status is right at once.
             let expected = sent == 0 ? "0-0" : "0-\(sent - 1)"
-            let deadline = Date().addingTimeInterval(10)
-            var status = try await server.http.get(location)
-            while !halfClose, status.header("Range") != expected, Date() < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-                status = try await server.http.get(location)
-            }
+            let status = try await polled(for: halfClose ? 0 : 10, { try await server.http.get(location) },
+                                          until: { $0.header("Range") == expected })
             status.expectStatus(204)
             #expect(status.header("Range") == expected, "round \(round)")
             #expect(server.isRunning, "klein serve died in round \(round): \(server.log.suffix(2000))")

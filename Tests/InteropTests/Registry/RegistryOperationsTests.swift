@@ -13,12 +13,8 @@ import Testing
         #expect(health.text == "ok\n")
         try await server.http.get("/v2/ops/metrics/blobs/sha256:\(String(repeating: "0", count: 64))").expectStatus(404)
         // A request is counted once its response is sent, so the previous one may be a moment late.
-        var response = try await server.http.get("/metrics")
-        let deadline = Date().addingTimeInterval(10)
-        while !response.text.contains(#"route="blob",method="GET",status="404"} 1"#), Date() < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-            response = try await server.http.get("/metrics")
-        }
+        let response = try await polled(for: 10, { try await server.http.get("/metrics") },
+                                        until: { $0.text.contains(#"route="blob",method="GET",status="404"} 1"#) })
         response.expectStatus(200)
         let metrics = response.text
         #expect(metrics.contains(#"klein_registry_requests_total{route="uploads",method="POST",status="201"} 1"#), "\(metrics)")
@@ -34,12 +30,9 @@ import Testing
         let orphan = TestBlob(TestContent.randomBytes(100))
         // Stored (201); whether the first collection has run yet depends on timing, so only its outcome is checked.
         #expect(try await server.http.postBlob("ops/gc", orphan).status == 201)
-        var status = 200
-        let deadline = Date().addingTimeInterval(60)  // a busy machine may run the collector late
-        while status == 200, Date() < deadline {
-            try await Task.sleep(for: .milliseconds(200))
-            status = try await server.http.head("/v2/ops/gc/blobs/\(orphan.digest)").status
-        }
+        // A busy machine may run the collector late.
+        let status = try await polled(for: 60, every: .milliseconds(200), { try await server.http.head("/v2/ops/gc/blobs/\(orphan.digest)").status },
+                                      until: { $0 != 200 })
         #expect(status == 404, "the server's own collector removed the unreferenced blob")
     }
 
