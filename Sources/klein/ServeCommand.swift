@@ -39,17 +39,10 @@ struct Serve: AsyncParsableCommand {
         let signals = ShutdownSignals { server.shutdown() }
         let (url, serve) = try await server.bind()
         Output.writeRaw(Array("klein registry listening on \(url)\n".utf8))
-        let collector = configuration.gcInterval.map { interval in
-            Task {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: .seconds(interval))
-                    do { _ = try await service.collectGarbage() } catch { logger.error("garbage collection failed: \(error)") }
-                }
-            }
-        }
+        let maintenance = Task { await service.runPeriodicMaintenance() }
         try await serve()
-        collector?.cancel()
-        _ = await collector?.result
+        maintenance.cancel()
+        await maintenance.value
         withExtendedLifetime((signals, lock)) {}
         logger.info("registry stopped")
     }

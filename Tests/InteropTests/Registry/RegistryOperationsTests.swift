@@ -36,6 +36,19 @@ import Testing
         #expect(status == 404, "the server's own collector removed the unreferenced blob")
     }
 
+    @Test func abandonedUploadSessionsExpireWithoutGarbageCollection() async throws {
+        let scratch = try Scratch()
+        // No --gc-interval: expiring sessions is a schedule of its own.
+        let server = try KleinServe(scratch: scratch, arguments: ["--upload-expiry", "2s"])
+        defer { server.stop() }
+        let location = try await server.http.startUpload("ops/expiry")
+        #expect(try await server.http.get(location).status == 204)
+        // A busy machine may run the sweep late.
+        let status = try await polled(for: 60, every: .milliseconds(200), { try await server.http.get(location).status },
+                                      until: { $0 != 204 })
+        #expect(status == 404, "the idle session expired on the server's own schedule")
+    }
+
     @Test func servesTLSWithAGivenCertificate() throws {
         let scratch = try Scratch()
         try Tools.peer("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
