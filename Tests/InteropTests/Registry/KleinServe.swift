@@ -47,6 +47,13 @@ final class KleinServe {
 
     var isRunning: Bool { process.isRunning }
 
+    /// A field of the server's `/proc/PID/status` in KiB, such as `VmHWM` (peak resident set) or `VmRSS`.
+    func memoryKiB(_ field: String) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("\(field):") }, "no \(field) in /proc status")
+        return try #require(Int(line.split(separator: " ").dropFirst().first ?? ""), "\(line)")
+    }
+
     /// Sends SIGTERM and waits; a server that does not exit on its own within `timeout` is killed and the test fails.
     func stop(timeout: TimeInterval = 10, sourceLocation: SourceLocation = #_sourceLocation) {
         client?.invalidate()
