@@ -87,6 +87,25 @@ import Testing
         try await server.http.send("DELETE", "/v2/ops/config/blobs/\(blob.digest)").expectStatus(405)
     }
 
+    @Test func pathsInTheConfigurationFileAreRelativeToIt() async throws {
+        let scratch = try Scratch()
+        let config = try scratch.write("etc/klein/registry.toml", """
+            [server]
+            listen = "127.0.0.1:0"
+            data = "../data"
+            """)
+        let elsewhere = "\(scratch.path)/working-directory"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        // No --data or --listen: the test helpers' usual flags would hide where the file sends the data.
+        let server = try KleinServe(scratch: scratch, configuredBy: config, expectingData: "\(scratch.path)/etc/data", in: elsewhere)
+        defer { server.stop() }
+        let blob = TestBlob(Data("relative".utf8))
+        try await server.http.postBlob("ops/relative", blob).expectStatus(201)
+        let hex = blob.digest.split(separator: ":").last.map(String.init) ?? ""
+        #expect(FileManager.default.fileExists(atPath: "\(server.data)/blobs/sha256/\(hex)"), "the blob is under the file's ../data")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere).isEmpty, "nothing lands in the working directory")
+    }
+
     @Test(arguments: [
         ("[storage]\ndelte = true\n", "storage.delte"),
         ("[server]\nlisten = 5000\n", "server.listen"),
