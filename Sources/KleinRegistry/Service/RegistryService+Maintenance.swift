@@ -29,7 +29,10 @@ extension RegistryService {
         let cutoff = now - (grace ?? configuration.gcGrace)
         report.expiredUploads = try await expireUploads(now: now, dryRun: dryRun)
         report.removedScratchFiles = try removeStaleScratch(olderThan: cutoff, dryRun: dryRun)
-        for digest in try await metadata.unreferencedBlobs(addedBefore: cutoff) {
+        let candidates = try await metadata.unreferencedBlobs(addedBefore: cutoff)
+        // Between choosing and removing, pushes go on: each removal re-checks (the race tests pause here).
+        await PausePoint.reach("registry.gc.sweep")
+        for digest in candidates {
             let size = (try? pool.size(of: digest)) ?? 0
             if dryRun {
                 report.removed.append(digest)
