@@ -42,7 +42,7 @@ struct LayerCreate: ParsableCommand {
     @Argument(help: "Directory to archive.") var directory: String
     @Option(name: .shortAndLong, help: "Output layer file.") var output: String
     @OptionGroup var options: LayerWritingOptions
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var format: JSONOption
 
     func run() throws {
         let temporary = "\(output).klein-\(UUID().uuidString).partial"
@@ -55,7 +55,7 @@ struct LayerCreate: ParsableCommand {
             unlink(temporary)
             throw error
         }
-        if json {
+        if format.json {
             Output.printJSON(.object([
                 "digest": .string(result.digest.description), "diffID": .string(result.diffID.description),
                 "size": .integer(result.size), "mediaType": .string(result.mediaType.rawValue),

@@ -52,7 +52,7 @@ struct Serve: AsyncParsableCommand {
 struct RegistrySettings: ParsableArguments {
     @Option(help: "TOML configuration file (see the README for its sections).") var config: String?
     @Option(help: "Address to listen on, HOST:PORT (default 127.0.0.1:5000; port 0 picks a free one).") var listen: String?
-    @Option(help: "Data directory: blob pool, uploads, metadata (default ./klein-data).") var data: String?
+    @OptionGroup var dataOption: DataOption
     @Flag(help: "Refuse DELETE of manifests, tags and blobs (405 UNSUPPORTED).") var noDelete = false
     @Option(help: "Largest manifest accepted, in bytes (default and minimum 4194304).") var maxManifestSize: Int?
     @Option(help: "Authentication: none, basic or token.") var auth: String?
@@ -73,7 +73,7 @@ struct RegistrySettings: ParsableArguments {
         do {
             if let config { try configuration.load(tomlFile: config) }
             if let listen { try configuration.setListen(listen) }
-            if let data { configuration.dataDirectory = data }
+            if let data = dataOption.data { configuration.dataDirectory = data }
             if noDelete { configuration.deleteEnabled = false }
             if let maxManifestSize { configuration.maxManifestSize = maxManifestSize }
             if let auth {
