@@ -73,6 +73,10 @@ public final class Unpacker {
         while let entry = try reader.next() {
             try apply(entry, contents: reader, in: &layer)
         }
+        if let firstRepeat = layer.firstRepeat {
+            warn("layer \(index): \(layer.repeats) entr\(layer.repeats == 1 ? "y names a path" : "ies name paths") an earlier entry of the layer named "
+                + "(first: \(firstRepeat)); each replaced the earlier one, as a layer of its own would (layer.md forbids writing such layers)")
+        }
         for whiteout in layer.whiteouts {
             try applyWhiteout(whiteout.entry, parentComponents: whiteout.parent, name: whiteout.name, layer: layer)
         }
@@ -95,22 +99,39 @@ public final class Unpacker {
 /// (symlinks included) reached it, so created nodes and the directories above them are kept by identity.
 struct LayerApplication {
     let index: Int
-    /// Normalized entry paths, to refuse duplicates.
-    var paths: Set<String> = []
+    /// Normalized entry paths as bytes: names that are canonically equivalent Unicode (`é` as one code
+    /// point or as `e` and a combining accent) are different files on Linux, so `String` equality won't do.
+    var paths: Set<[UInt8]> = []
+    /// Entries that named a path an earlier entry of this layer named, and the first of them.
+    var repeats = 0
+    var firstRepeat: String?
     /// Nodes this layer's entries created or merged into.
     var createdNodes: Set<FileIdentity> = []
     /// Directories on the resolved paths of those nodes, which may hold lower layers' content too.
     var ancestorNodes: Set<FileIdentity> = []
     /// Whiteouts, applied after every entry (layer.md: "applied first, regardless of the ordering").
     var whiteouts: [(entry: TarEntry, parent: [String], name: String)] = []
-    /// Directory modes and times, set last and deepest first: children need a writable parent, and
-    /// creating them changes the parent's mtime.
-    var directories: [(components: [String], mode: UInt32, mtime: Int64)] = []
+    /// Directory modes and times by path bytes, set last and deepest first: children need a writable
+    /// parent, and creating them changes the parent's mtime. A later entry for the same directory
+    /// replaces the record, as it would as a layer of its own.
+    var directories: [[UInt8]: (components: [String], mode: UInt32, mtime: Int64)] = [:]
 
     init(index: Int) { self.index = index }
 
     /// Whether this layer put anything at or below the node.
     func touched(_ node: FileIdentity) -> Bool { createdNodes.contains(node) || ancestorNodes.contains(node) }
+
+    /// The bytes of a path below the root, the key of `paths` and `directories`.
+    static func key(_ components: [String]) -> [UInt8] { Array(components.joined(separator: "/").utf8) }
+
+    /// Forgets the directory records at or below a directory that an entry is replacing: what they
+    /// describe is removed with it.
+    mutating func forgetDirectories(atOrBelow components: [String]) {
+        let prefix = Self.key(components)
+        directories = directories.filter { key, _ in
+            !(key.starts(with: prefix) && (key.count == prefix.count || prefix.isEmpty || key[prefix.count] == UInt8(ascii: "/")))
+        }
+    }
 }
 
 /// Fails a stream that grows past a limit.
