@@ -75,6 +75,7 @@ struct LayerUnpack: ParsableCommand {
 
     @Argument(help: "Layer files, lowest first, then the target directory.") var paths: [String]
     @Flag(help: "Create device nodes (root only).") var devices = false
+    @OptionGroup var limits: UnpackLimits
 
     func validate() throws {
         if paths.count < 2 { throw ValidationError("name at least one layer file and the target directory") }
@@ -82,13 +83,23 @@ struct LayerUnpack: ParsableCommand {
 
     func run() throws {
         let target = paths.last!
+        let made = !FileManager.default.fileExists(atPath: target)
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        var unpackOptions = UnpackOptions()
+        var unpackOptions = limits.options
         unpackOptions.createDevices = devices
-        let unpacker = try Unpacker(rootPath: target, options: unpackOptions)
-        for (index, layer) in paths.dropLast().enumerated() {
-            try unpacker.apply(layer: try FileSource(path: layer), index: index)
+        do {
+            let unpacker = try Unpacker(rootPath: target, options: unpackOptions)
+            for (index, layer) in paths.dropLast().enumerated() {
+                let source = try FileSource(path: layer)
+                let size = (try FileManager.default.attributesOfItem(atPath: layer)[.size] as? NSNumber)?.int64Value
+                try unpacker.apply(layer: source, index: index, compressedSize: size)
+            }
+            unpacker.warnings.forEach { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
+        } catch {
+            // A directory this command made holds nothing anyone asked for when it fails.
+            if made { try? FileManager.default.removeItem(atPath: target) }
+            throw error
         }
-        unpacker.warnings.forEach { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
     }
 }
+

@@ -79,6 +79,41 @@ import Testing
         }
     }
 
+    /// By default a layer may grow to 100 times its compressed size (any layer to the allowance).
+    @Test func decompressionBombsAreBoundedByDefault() throws {
+        let sink = MemorySink()
+        let gzip = try GzipCompressor(downstream: sink)
+        let tar = TarWriter(sink: gzip)
+        let size: Int64 = 64 << 20
+        try tar.append(TarEntry(path: "zeros", kind: .regular, size: size), contents: ZeroSource(count: Int(size)))
+        try tar.finish()
+        var options = UnpackOptions()
+        options.expansionAllowance = 1 << 20
+        #expect(options.maximumExpansion == 100 && options.maximumLayerSize == 64 << 30)
+        let refused = try UnpackSandbox()
+        let unpacker = try Unpacker(rootPath: refused.root, options: options)
+        #expect { try unpacker.apply(layer: MemorySource(sink.bytes), index: 0, compressedSize: Int64(sink.bytes.count)) } throws: { error in
+            guard case .inLayer(0, .limitExceeded(_, let limit)) = error as? ArchiveError else { return false }
+            return limit == 100 * Int64(sink.bytes.count) && "\(error)".contains("decompression bombs")
+        }
+        options.maximumExpansion = nil
+        let allowed = try UnpackSandbox()
+        try Unpacker(rootPath: allowed.root, options: options).apply(layer: MemorySource(sink.bytes), index: 0, compressedSize: Int64(sink.bytes.count))
+        #expect(allowed.exists("zeros"))
+    }
+
+    @Test func theTightestBoundApplies() {
+        var options = UnpackOptions()
+        #expect(options.uncompressedLimit(compressedSize: nil)?.bytes == 64 << 30, "unknown size: the absolute cap")
+        #expect(options.uncompressedLimit(compressedSize: 1000)?.bytes == 1 << 30, "small layers get the allowance")
+        #expect(options.uncompressedLimit(compressedSize: 100 << 20)?.bytes == 10_000 << 20)
+        #expect(options.uncompressedLimit(compressedSize: 10 << 30)?.bytes == 64 << 30, "the absolute cap is tighter")
+        #expect(options.uncompressedLimit(compressedSize: .max)?.bytes == 64 << 30, "no overflow")
+        options.maximumLayerSize = nil
+        options.maximumExpansion = nil
+        #expect(options.uncompressedLimit(compressedSize: 1000) == nil)
+    }
+
     @Test func devicesAreSkippedUnlessAllowed() throws {
         let sandbox = try UnpackSandbox()
         let device = E(header: TarEntry(path: "null", kind: .characterDevice, mode: 0o666, deviceMajor: 1, deviceMinor: 3), text: "")
