@@ -1,5 +1,5 @@
 import Foundation
-import KleinBuild
+import KleinConfig
 import KleinOCI
 import KleinRuntime
 import Testing
@@ -22,7 +22,7 @@ import Testing
         return try NodeFile.load(path, dataDirectory: dataDirectory)
     }
 
-    /// The problems `toml` is refused with, as `SpecProblem.description` prints them (`line N: key: message`).
+    /// The problems `toml` is refused with, as `ConfigProblem.description` prints them (`line N: key: message`).
     static func problems(_ toml: String) -> [String] {
         do {
             let node = try load(toml)

@@ -1,4 +1,4 @@
-import KleinBuild
+import KleinConfig
 
 /// Typed views of the effective manifest, for releases and the runtime. They read a validated
 /// tree, in which every required and defaulted key is present in canonical form.
@@ -70,8 +70,8 @@ extension PlatformManifest {
         let gpus = Self.table(members["gpus"])
         return Resources(
             millicores: Self.string(members["cpu"]).flatMap { try? ManifestUnits.millicores($0).get() } ?? 0,
-            memoryBytes: Self.string(members["memory"]).flatMap { try? ManifestUnits.bytes($0).get() } ?? 0,
-            diskBytes: Self.string(members["disk"]).flatMap { try? ManifestUnits.bytes($0).get() } ?? 0,
+            memoryBytes: Self.string(members["memory"]).flatMap { try? SizeGrammar.bytes($0).get() } ?? 0,
+            diskBytes: Self.string(members["disk"]).flatMap { try? SizeGrammar.bytes($0).get() } ?? 0,
             pids: Self.integer(members["pids"]) ?? 0,
             gpus: gpus.isEmpty ? nil : GPUs(count: Self.integer(gpus["count"]) ?? 0, kind: Self.string(gpus["kind"]) ?? ""))
     }
@@ -79,7 +79,7 @@ extension PlatformManifest {
     public var volumes: [Volume] {
         Self.tables(effective["volumes"]).map { volume in
             Volume(name: Self.string(volume["name"]) ?? "", path: Self.string(volume["path"]) ?? "",
-                   sizeBytes: Self.string(volume["size"]).flatMap { try? ManifestUnits.bytes($0).get() } ?? 0,
+                   sizeBytes: Self.string(volume["size"]).flatMap { try? SizeGrammar.bytes($0).get() } ?? 0,
                    readOnly: volume["read_only"] == .bool(true))
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
-import KleinBuild
+import KleinConfig
+import KleinConfigJSON
 import KleinOCI
 
 /// A validated platform manifest (`klein.platform.toml`, schema 1): how to run an image, with every
@@ -7,7 +8,7 @@ import KleinOCI
 /// JSON, so comments, key order and spelling (`1024Mi` or `1Gi`) do not change it and any semantic
 /// change does.
 public struct PlatformManifest: Sendable {
-    public typealias Value = SpecDocument.Value
+    public typealias Value = ConfigDocument.Value
 
     /// The largest manifest read; anything bigger is refused before parsing.
     public static let maximumSize = 1 << 20
@@ -25,26 +26,26 @@ public struct PlatformManifest: Sendable {
     /// uses. Throws every problem at once, sorted by line.
     public static func validate(toml bytes: [UInt8], file: String) throws(PlatformError) -> PlatformManifest {
         guard bytes.count <= maximumSize else {
-            throw .invalidManifest(file: file, problems: [SpecProblem(keyPath: "", line: nil, message: "the file is \(bytes.count) bytes; a platform manifest is at most \(maximumSize)")])
+            throw .invalidManifest(file: file, problems: [ConfigProblem(keyPath: "", line: nil, message: "the file is \(bytes.count) bytes; a platform manifest is at most \(maximumSize)")])
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             let offset = Self.firstInvalidUTF8(bytes)
-            throw .invalidManifest(file: file, problems: [SpecProblem(keyPath: "", line: nil, message: "the file is not UTF-8 text (invalid byte at offset \(offset))")])
+            throw .invalidManifest(file: file, problems: [ConfigProblem(keyPath: "", line: nil, message: "the file is not UTF-8 text (invalid byte at offset \(offset))")])
         }
-        let document: SpecDocument
-        do { document = try SpecDocument(toml: text) } catch { throw .invalidManifest(file: file, problems: [error]) }
+        let document: ConfigDocument
+        do { document = try ConfigDocument(toml: text) } catch { throw .invalidManifest(file: file, problems: [error.problem]) }
         return try validate(document, file: file)
     }
 
     /// Validates the canonical JSON of an effective manifest (as a release records it) with the same rules.
     public static func validate(canonicalJSON bytes: [UInt8], file: String) throws(PlatformError) -> PlatformManifest {
-        let document: SpecDocument
-        do { document = try SpecDocument(json: bytes) } catch { throw .invalidManifest(file: file, problems: [error]) }
+        let document: ConfigDocument
+        do { document = try ConfigDocument(json: bytes) } catch { throw .invalidManifest(file: file, problems: [error.problem]) }
         return try validate(document, file: file)
     }
 
-    private static func validate(_ document: SpecDocument, file: String) throws(PlatformError) -> PlatformManifest {
-        let reader = SpecReader(document)
+    private static func validate(_ document: ConfigDocument, file: String) throws(PlatformError) -> PlatformManifest {
+        let reader = ConfigReader(document)
         let normalizer = ManifestNormalizer(reader: reader)
         let effective = normalizer.normalizeRoot()
         ManifestRules(reader: reader, manifest: effective, defaulted: Set(normalizer.defaulted)).check()
