@@ -89,10 +89,17 @@ struct ManifestRules {
         }
     }
 
-    private func table(_ key: String) -> [String: Value] { PlatformManifest.table(manifest[key]) }
+    /// The table at `key`; empty when it is missing or not a table (already reported).
+    private func table(_ key: String) -> [String: Value] {
+        if case let .table(members)? = manifest[key] { return members }
+        return [:]
+    }
 
     private func elements(_ key: String) -> [(Int, [String: Value])] {
-        PlatformManifest.tables(manifest[key]).enumerated().map { ($0.offset, $0.element) }
+        guard case let .array(elements)? = manifest[key] else { return [] }
+        return elements.enumerated().compactMap { index, element in
+            if case let .table(members) = element { (index, members) } else { nil }
+        }
     }
 
     private func unique(_ list: String, _ entries: [(Int, [String: Value])], what: String) {
