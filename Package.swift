@@ -77,11 +77,11 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        .target(name: "KleinRuntime", dependencies: ["KleinOCI", "KleinStore", "KleinArchive"]),
+        .target(name: "KleinRuntime", dependencies: ["KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinPlatform"]),
         .target(
             name: "KleinPlatform",
             dependencies: [
-                "KleinOCI", "KleinConfig", "KleinConfigJSON", "KleinStore", "KleinClient", "KleinRuntime",
+                "KleinOCI", "KleinConfig", "KleinConfigJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -100,8 +100,8 @@ let package = Package(
         .testTarget(name: "KleinClientTests", dependencies: ["KleinClient"]),
         .testTarget(name: "KleinRegistryTests", dependencies: ["KleinRegistry"]),
         .testTarget(name: "KleinBuildTests", dependencies: ["KleinBuild", "KleinConfig", "KleinArchive"]),
-        .testTarget(name: "KleinRuntimeTests", dependencies: ["KleinRuntime", "KleinArchive", "KleinOCI"], exclude: ["Fixtures"]),
-        .testTarget(name: "KleinPlatformTests", dependencies: ["KleinPlatform", "KleinConfig", "KleinRuntime", "KleinOCI"]),
+        .testTarget(name: "KleinRuntimeTests", dependencies: ["KleinRuntime", "KleinPlatform", "KleinArchive", "KleinOCI"], exclude: ["Fixtures"]),
+        .testTarget(name: "KleinPlatformTests", dependencies: ["KleinPlatform", "KleinConfig", "KleinOCI"]),
         .testTarget(
             name: "InteropTests",
             dependencies: ["KleinOCI", "KleinStore", "KleinArchive", "klein"],

@@ -1,7 +1,6 @@
 import Foundation
 import KleinConfig
 import KleinOCI
-import KleinRuntime
 import Testing
 @testable import KleinPlatform
 

@@ -5,19 +5,27 @@ import KleinConfig
 extension PlatformManifest {
     /// `[process]`: overrides of the image's process.
     public struct Process: Sendable, Hashable {
+        /// `entrypoint`: replaces the image's ENTRYPOINT.
         public let entrypoint: [String]?
+        /// `cmd`: replaces the image's CMD.
         public let cmd: [String]?
+        /// `workdir`: replaces the image's WORKDIR.
         public let workdir: String?
+        /// `user`: replaces the image's USER (name, uid, uid:gid or name:group).
         public let user: String?
+        /// `env`: variables added to the image's Env.
         public let env: [String: String]
     }
 
     /// One `[[ports]]` entry.
     public struct Port: Sendable, Hashable {
+        /// Its name, unique among its kind.
         public let name: String
+        /// The container port.
         public let port: Int
         /// `tcp`, `udp`, `http`, `https` or `grpc`.
         public let `protocol`: String
+        /// `exposure = "public"`, given or inherited from `network.default_exposure`.
         public let isPublic: Bool
         /// `udp` or `tcp`, as image configs' `ExposedPorts` name it.
         public var transport: String { `protocol` == "udp" ? "udp" : "tcp" }
@@ -25,15 +33,21 @@ extension PlatformManifest {
 
     /// `[resources]`: what one replica may use.
     public struct Resources: Sendable, Hashable {
+        /// `cpu`, in thousandths of a core.
         public let millicores: Int64
+        /// `memory`: the hard cap.
         public let memoryBytes: Int64
+        /// `disk`: the writable root file system.
         public let diskBytes: Int64
+        /// `pids`: the most processes.
         public let pids: Int64
+        /// `gpus`, when the manifest asks for any.
         public let gpus: GPUs?
     }
 
     /// `resources.gpus`.
     public struct GPUs: Sendable, Hashable {
+        /// How many GPUs.
         public let count: Int64
         /// `nvidia`, `amd` or `intel`.
         public let kind: String
@@ -51,11 +65,17 @@ extension PlatformManifest {
             case exec(command: [String])
         }
 
+        /// Its name, unique among its kind.
         public let name: String
+        /// `kind` and the keys of that kind.
         public let probe: Probe
+        /// Time between checks.
         public let interval: Duration
+        /// Time one check may take; shorter than `interval`.
         public let timeout: Duration
+        /// Time after start before failures count.
         public let gracePeriod: Duration
+        /// Consecutive failures that make a replica unhealthy.
         public let failureThreshold: Int
     }
 
@@ -72,28 +92,43 @@ extension PlatformManifest {
             case percent(Int)
         }
 
+        /// How replicas are replaced.
         public let strategy: Strategy
+        /// How many replicas run.
         public let replicas: Int
+        /// Replicas that may be down during a rollout.
         public let maxUnavailable: Amount
+        /// Replicas that may run above `replicas` during a rollout.
         public let maxSurge: Amount
+        /// Time a new replica must stay healthy to count.
         public let minHealthyTime: Duration
+        /// Roll back to the previous release when a rollout fails.
         public let autoRollback: Bool
     }
 
     /// One `[[volumes]]` entry.
     public struct Volume: Sendable, Hashable {
+        /// Its name, unique among its kind.
         public let name: String
+        /// Where it is mounted in the container.
         public let path: String
+        /// `size`: its capacity.
         public let sizeBytes: Int64
+        /// Mounted read-only.
         public let readOnly: Bool
     }
 
     /// One `[[secrets]]` entry.
     public struct Secret: Sendable, Hashable {
+        /// Its name, unique among its kind.
         public let name: String
+        /// Where it is mounted in the container.
         public let path: String
+        /// The files' permission bits.
         public let mode: UInt32
+        /// The files' owner.
         public let uid: Int64
+        /// The files' group.
         public let gid: Int64
     }
 
@@ -101,6 +136,7 @@ extension PlatformManifest {
     public struct Network: Sendable, Hashable {
         /// Whether ports that name no exposure are public.
         public let publicByDefault: Bool
+        /// No port may be public.
         public let internalOnly: Bool
     }
 

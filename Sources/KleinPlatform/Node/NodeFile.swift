@@ -1,7 +1,6 @@
 import Foundation
 import KleinConfig
 import KleinOCI
-import KleinRuntime
 
 /// `node.toml`: what a node knows about itself (see `NodeConfiguration`). Every key is optional; the
 /// defaults keep volumes and secrets under the data directory.
