@@ -1,5 +1,5 @@
 import ArgumentParser
-import KleinRegistry
+import KleinConfig
 import KleinOCI
 import KleinStore
 
@@ -78,7 +78,7 @@ struct DurationArgument: ExpressibleByArgument {
     init(seconds: Int64) { self.seconds = seconds }
 
     init?(argument: String) {
-        guard let seconds = DurationText.seconds(argument) else { return nil }
+        guard case let .success(seconds) = DurationGrammar.seconds(argument) else { return nil }
         self.seconds = seconds
     }
 }

@@ -38,7 +38,7 @@ struct ReleaseCreate: AsyncParsableCommand {
         let (validated, source) = try PlatformManifest.load(file: manifest)
         let prepared = try await withSession(client, registries: [image.registry].compactMap { $0 }) { session in
             let (endpoint, reference) = try image.source(in: session)
-            return try await ReleaseBook.prepare(image: endpoint, reference: reference, display: image.description, manifest: validated, source: source)
+            return try await Self.prepare(image: endpoint, reference: reference, display: image.description, manifest: validated, source: source)
         }
         for warning in prepared.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         let (entry, isNew) = try await platform.book(create: true).record(prepared.release, actor: platform.who, at: Date())
