@@ -34,10 +34,9 @@ let package = Package(
             name: "KleinOCI",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
-        .target(name: "KleinConfig", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
-        // Config documents as canonical JSON: KleinConfig may not import KleinOCI, and both KleinBuild
-        // and KleinPlatform read and write their trees as the canonical JSON KleinOCI owns.
-        .target(name: "KleinConfigJSON", dependencies: ["KleinOCI", "KleinConfig"]),
+        // KleinConfig reads and writes its trees as the canonical JSON KleinOCI owns (build specs and
+        // platform manifests are recorded so): an arrow up DESIGN.md's table, not a copy of the codec.
+        .target(name: "KleinConfig", dependencies: ["KleinOCI", .product(name: "TOMLKit", package: "TOMLKit")]),
         .target(name: "KleinStore", dependencies: ["KleinOCI"]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -72,7 +71,7 @@ let package = Package(
         .target(
             name: "KleinBuild",
             dependencies: [
-                "KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinConfig", "KleinConfigJSON",
+                "KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinConfig",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
@@ -81,7 +80,7 @@ let package = Package(
         .target(
             name: "KleinPlatform",
             dependencies: [
-                "KleinOCI", "KleinConfig", "KleinConfigJSON",
+                "KleinOCI", "KleinConfig",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

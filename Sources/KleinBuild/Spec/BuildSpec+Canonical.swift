@@ -1,5 +1,4 @@
 import KleinConfig
-import KleinConfigJSON
 import KleinOCI
 
 extension BuildSpec {

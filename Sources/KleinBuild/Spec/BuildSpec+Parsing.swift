@@ -1,6 +1,5 @@
 import Foundation
 import KleinConfig
-import KleinConfigJSON
 import KleinOCI
 
 extension BuildSpec {

@@ -1,5 +1,4 @@
 import KleinConfig
-import KleinConfigJSON
 import KleinOCI
 
 /// The documents generated from the schema's definitions: a JSON Schema for editors and the

@@ -1,6 +1,5 @@
 import Foundation
 import KleinConfig
-import KleinConfigJSON
 import KleinOCI
 
 /// A validated platform manifest (`klein.platform.toml`, schema 1): how to run an image, with every

@@ -1,4 +1,3 @@
-import KleinConfig
 import KleinOCI
 
 extension ConfigDocument {
