@@ -31,6 +31,18 @@ import Testing
         #expect(!sandbox.exists("etc/.wh.old") && !sandbox.exists("bin/.wh..wh..opq"))
     }
 
+    /// A whiteout of a directory the same layer also writes hides what lower layers had in it and keeps
+    /// the layer's own directory (found by the differential run against umoci: it was a no-op).
+    @Test func whiteoutOfADirectoryTheLayerAlsoWritesHidesTheLowerContent() throws {
+        let sandbox = try UnpackSandbox()
+        try sandbox.apply([
+            try LayerFixture.layer([E.directory("dir/"), E.directory("dir/sub/"), E.file("dir/sub/old")]),
+            try LayerFixture.layer([E.directory("dir/", mode: 0o700), E.file("dir/new"), E.whiteout(".wh.dir")]),
+        ])
+        #expect(sandbox.exists("dir/new"))
+        #expect(!sandbox.exists("dir/sub"), "the lower layer's content of dir is hidden")
+    }
+
     @Test func opaqueWhiteoutAppliesFirstWhateverItsPosition() throws {
         let sandbox = try UnpackSandbox()
         try sandbox.apply([

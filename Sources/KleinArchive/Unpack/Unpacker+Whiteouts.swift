@@ -30,9 +30,10 @@ extension Unpacker {
         let target = String(name.dropFirst(4))
         guard let info = statNoFollow(parent, target) else { return }
         let node = FileIdentity(info)
-        if layer.createdNodes.contains(node) { return }
-        if layer.ancestorNodes.contains(node) && isDirectory(info) {
-            // This layer put things below the target: hide only what lower layers had there.
+        if layer.createdNodes.contains(node) && !isDirectory(info) { return }
+        if layer.touched(node) && isDirectory(info) {
+            // This layer made or merged into the directory, or put things below it: the directory stays,
+            // and only what lower layers had in it is hidden.
             let directory = openat(parent, target, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             guard directory >= 0 else { return }
             defer { close(directory) }
