@@ -28,8 +28,8 @@ public struct Copier: Sendable {
     public func copy(_ reference: String, tag: String?) async throws(ClientError) -> Descriptor {
         var root = try await source.resolve(reference)
         if let platform, case let .index(index) = root.manifest {
-            guard let chosen = PlatformChoice.best(in: index, for: platform) else {
-                throw .notFound(what: "a manifest for platform \(platform) in \(source) \(reference) (it has: \(PlatformChoice.listing(index)))")
+            guard let chosen = index.manifest(for: platform) else {
+                throw .notFound(what: "a manifest for platform \(platform) in \(source) \(reference) (it has: \(index.platformListing))")
             }
             root = try await source.manifest(chosen)
         }
@@ -53,21 +53,5 @@ public struct Copier: Sendable {
             throw error
         }
         return root.descriptor
-    }
-}
-
-/// Multi-arch selection with KleinOCI's matching rules (image-index.md, "platform").
-public enum PlatformChoice {
-    /// The index entry that runs best on `platform`, or nil.
-    public static func best(in index: ImageIndex, for platform: Platform) -> Descriptor? {
-        index.manifests
-            .compactMap { entry in entry.platform.flatMap { platform.rank(of: $0) }.map { (entry, $0) } }
-            .min { $0.1 < $1.1 }?.0
-    }
-
-    /// The platforms an index offers, for messages.
-    public static func listing(_ index: ImageIndex) -> String {
-        let names = index.manifests.compactMap { $0.platform?.description }
-        return names.isEmpty ? "no platforms" : names.joined(separator: ", ")
     }
 }
