@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "KleinOCITests", dependencies: ["KleinOCI"], exclude: ["Fixtures"]),
         .testTarget(name: "KleinStoreTests", dependencies: ["KleinStore"]),
         .testTarget(name: "KleinArchiveTests", dependencies: ["KleinArchive", "CXattr"]),
-        .testTarget(name: "KleinClientTests", dependencies: ["KleinClient"]),
+        .testTarget(name: "KleinClientTests", dependencies: ["KleinClient", "KleinStore", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "KleinRegistryTests", dependencies: ["KleinRegistry"]),
         .testTarget(name: "KleinBuildTests", dependencies: ["KleinBuild", "KleinArchive"]),
         .testTarget(name: "KleinRuntimeTests", dependencies: ["KleinRuntime", "KleinArchive", "KleinOCI"], exclude: ["Fixtures"]),

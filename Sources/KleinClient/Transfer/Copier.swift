@@ -1,23 +1,28 @@
 import KleinOCI
-import KleinStore
 
-/// Copies an image, index or artifact — with its referrers when asked — between registries and OCI layouts.
+/// Copies an image, index or artifact — with its referrers when asked — from any ``ContentSource`` to
+/// any ``ContentDestination``.
 ///
 /// The tag is resolved once; every manifest is fetched and verified before any blob moves; blobs move in
 /// parallel (bounded by `ClientOptions.parallelBlobs`), skipping those the destination has and mounting
-/// across repositories of one registry; manifests are written last, children first, so the destination
-/// never names content it does not hold.
+/// where the destination can; manifests are written last, children first, so the destination never
+/// names content it does not hold.
 public struct Copier: Sendable {
-    public var source: ContentEndpoint
-    public var destination: ContentEndpoint
+    /// Where content is read.
+    public var source: any ContentSource
+    /// Where content is written.
+    public var destination: any ContentDestination
     /// From an index, copy only the manifest for this platform (the index itself is not copied).
     public var platform: Platform?
     /// Also copy every manifest whose `subject` is copied (signatures, SBOMs, attestations), transitively.
     public var referrers = false
+    /// Blobs copied at once.
     public var parallelBlobs = 4
+    /// Told of every step, for progress displays.
     public var observer: TransferObserver?
 
-    public init(from source: ContentEndpoint, to destination: ContentEndpoint) {
+    /// A copy from `source` to `destination`.
+    public init(from source: any ContentSource, to destination: any ContentDestination) {
         self.source = source
         self.destination = destination
     }
@@ -35,22 +40,18 @@ public struct Copier: Sendable {
         }
         let plan = try await CopyPlan.make(root: root, source: source, referrers: referrers)
         observer?(.planned(blobs: plan.blobs.count, bytes: plan.totalBytes))
-        // A layout being written keeps `gc` away until its new content is referenced.
-        var writeAccess: POSIXFile?
-        if case let .layout(layout) = destination {
-            writeAccess = try RegistryClient.storeCall { () throws(StoreError) in try layout.acquireWriteAccess() }
-        }
-        defer { withExtendedLifetime(writeAccess) {} }
         let writer = DestinationWriter(destination: destination, source: source, observer: observer)
-        do {
-            try await writer.copyBlobs(plan.blobs, parallel: parallelBlobs)
-            for manifest in plan.manifests {
-                let isRoot = manifest.descriptor.digest == root.descriptor.digest
-                try await writer.writeManifest(manifest, tag: isRoot ? tag : nil, listed: isRoot)
+        try await destination.whileWriting { () async throws(ClientError) in
+            do throws(ClientError) {
+                try await writer.copyBlobs(plan.blobs, parallel: parallelBlobs)
+                for manifest in plan.manifests {
+                    let isRoot = manifest.descriptor.digest == root.descriptor.digest
+                    try await writer.writeManifest(manifest, tag: isRoot ? tag : nil, listed: isRoot)
+                }
+            } catch {
+                writer.rollBack()
+                throw error
             }
-        } catch {
-            writer.rollBack()
-            throw error
         }
         return root.descriptor
     }

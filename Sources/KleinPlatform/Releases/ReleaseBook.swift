@@ -23,7 +23,7 @@ public struct ReleaseBook: Sendable {
 
     /// Resolves `--image` once: a tag becomes the digest it names now, and everything after uses
     /// only that digest. Checks the image against the manifest; returns the release and warnings.
-    public static func prepare(image endpoint: ContentEndpoint, reference: String, display: String,
+    public static func prepare(image endpoint: any ContentSource, reference: String, display: String,
                                manifest: PlatformManifest, source: [UInt8]) async throws(PlatformError) -> (release: Release, warnings: [String]) {
         let root = try await PlatformError.wrap("resolving the image \(display)") { try await endpoint.resolve(reference) }
         let warnings = try await ReleaseImageCheck(endpoint: endpoint, display: display, manifest: manifest).check(root)

@@ -5,7 +5,7 @@ import KleinOCI
 /// manifest (every platform of an index) has a config, the config and the manifest together give
 /// a process to run, and the ports agree (a disagreement is a warning, not an error).
 struct ReleaseImageCheck {
-    let endpoint: ContentEndpoint
+    let endpoint: any ContentSource
     let display: String
     let manifest: PlatformManifest
 
