@@ -65,6 +65,21 @@ import Testing
         }
     }
 
+    /// A source that ends early is cut off, not a liar: with no source left the download fails (and
+    /// does not start over forever).
+    @Test func sourceEndingEarlyWithNoneLeftFails() async throws {
+        let short = ScriptedSource("short", serving: Array(Self.bytes.prefix(1_000)))
+        try await inTemporaryLayout { layout in
+            await #expect {
+                try await SourceList([short]).download(Self.descriptor, into: layout.blobs, progress: nil)
+            } throws: { error in
+                guard case .verificationFailed(_, .sizeMismatch) = error as? ClientError else { return false }
+                return true
+            }
+        }
+        #expect(short.offsets == [0])
+    }
+
     @Test func sourceSendingTooMuchIsRejected() async throws {
         let liar = ScriptedSource("long", serving: Self.bytes + [0])
         let honest = ScriptedSource("honest", serving: Self.bytes)

@@ -46,8 +46,10 @@ public final class SourceList: ContentSource {
     }
 
     /// Downloads the blob, starting over from the sources left when one sent bytes that do not verify.
+    /// Each new start has fewer sources, so it ends.
     public func download(_ descriptor: Descriptor, into store: BlobStore, progress: ProgressHandler?) async throws(ClientError) {
         while true {
+            let sourcesLeft = candidates(for: descriptor.digest).count
             let moved = Mutex<Int64>(0)
             let counted: ProgressHandler = { bytes in
                 moved.withLock { $0 += bytes }
@@ -56,7 +58,8 @@ public final class SourceList: ContentSource {
             do throws(ClientError) {
                 return try await store.write(try await blob(descriptor, from: 0), expecting: descriptor, from: description, progress: counted)
             } catch {
-                guard case .verificationFailed = error, candidates(for: descriptor.digest).first != nil else { throw error }
+                let left = candidates(for: descriptor.digest).count
+                guard case .verificationFailed = error, left > 0, left < sourcesLeft else { throw error }
                 progress?(-moved.withLock { $0 })
             }
         }
