@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "klein", targets: ["klein"]),
         .library(name: "KleinOCI", targets: ["KleinOCI"]),
+        .library(name: "KleinConfig", targets: ["KleinConfig"]),
         .library(name: "KleinStore", targets: ["KleinStore"]),
         .library(name: "KleinArchive", targets: ["KleinArchive"]),
         .library(name: "KleinClient", targets: ["KleinClient"]),
@@ -35,6 +36,10 @@ let package = Package(
             name: "KleinOCI",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        .target(name: "KleinConfig", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
+        // Config documents as canonical JSON: KleinConfig may not import KleinOCI, and both KleinBuild
+        // and KleinPlatform read and write their trees as the canonical JSON KleinOCI owns.
+        .target(name: "KleinConfigJSON", dependencies: ["KleinOCI", "KleinConfig"]),
         .target(name: "KleinStore", dependencies: ["KleinOCI"]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -53,7 +58,7 @@ let package = Package(
         .target(
             name: "KleinRegistry",
             dependencies: [
-                "KleinOCI", "KleinStore",
+                "KleinOCI", "KleinStore", "KleinConfig",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -66,23 +71,21 @@ let package = Package(
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "ExtrasBase64", package: "swift-extras-base64"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         .target(
             name: "KleinBuild",
             dependencies: [
-                "KleinOCI", "KleinStore", "KleinArchive", "KleinClient",
+                "KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinConfig", "KleinConfigJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
-        .target(name: "KleinRuntime", dependencies: ["KleinOCI", "KleinStore", "KleinArchive"]),
+        .target(name: "KleinRuntime", dependencies: ["KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinPlatform"]),
         .target(
             name: "KleinPlatform",
             dependencies: [
-                "KleinOCI", "KleinStore", "KleinClient", "KleinBuild", "KleinRuntime",
+                "KleinOCI", "KleinConfig", "KleinConfigJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
@@ -90,18 +93,19 @@ let package = Package(
         .executableTarget(
             name: "klein",
             dependencies: [
-                "KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinRegistry", "KleinBuild", "KleinRuntime", "KleinPlatform",
+                "KleinOCI", "KleinConfig", "KleinStore", "KleinArchive", "KleinClient", "KleinRegistry", "KleinBuild", "KleinRuntime", "KleinPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "KleinOCITests", dependencies: ["KleinOCI"], exclude: ["Fixtures"]),
+        .testTarget(name: "KleinConfigTests", dependencies: ["KleinConfig"]),
         .testTarget(name: "KleinStoreTests", dependencies: ["KleinStore"]),
         .testTarget(name: "KleinArchiveTests", dependencies: ["KleinArchive", "CXattr"]),
         .testTarget(name: "KleinClientTests", dependencies: ["KleinClient", "KleinStore", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "KleinRegistryTests", dependencies: ["KleinRegistry"]),
-        .testTarget(name: "KleinBuildTests", dependencies: ["KleinBuild", "KleinArchive"]),
-        .testTarget(name: "KleinRuntimeTests", dependencies: ["KleinRuntime", "KleinArchive", "KleinOCI"], exclude: ["Fixtures"]),
-        .testTarget(name: "KleinPlatformTests", dependencies: ["KleinPlatform", "KleinBuild", "KleinOCI"]),
+        .testTarget(name: "KleinBuildTests", dependencies: ["KleinBuild", "KleinConfig", "KleinArchive"]),
+        .testTarget(name: "KleinRuntimeTests", dependencies: ["KleinRuntime", "KleinPlatform", "KleinArchive", "KleinOCI"], exclude: ["Fixtures"]),
+        .testTarget(name: "KleinPlatformTests", dependencies: ["KleinPlatform", "KleinConfig", "KleinOCI"]),
         .testTarget(
             name: "InteropTests",
             dependencies: ["KleinOCI", "KleinStore", "KleinArchive", "klein"],

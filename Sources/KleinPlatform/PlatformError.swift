@@ -1,10 +1,10 @@
-import KleinBuild
+import KleinConfig
 import KleinOCI
 
 /// Errors raised by KleinPlatform. Each names the manifest key, event, release or image involved and the reason.
 public enum PlatformError: WrappingError, Sendable, CustomStringConvertible {
     /// The platform manifest has problems; all of them, each with its key path and line.
-    case invalidManifest(file: String, problems: [SpecProblem])
+    case invalidManifest(file: String, problems: [ConfigProblem])
     /// The event log's hash chain is broken at `sequence`.
     case tamperedLog(path: String, sequence: Int64, reason: String)
     /// A release cannot be made or used.
@@ -15,7 +15,7 @@ public enum PlatformError: WrappingError, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .invalidManifest(file, problems):
-            return SpecProblem.report(problems, in: file)
+            return ConfigProblem.report(problems, in: file)
         case let .tamperedLog(path, sequence, reason):
             return "\(path): event \(sequence): \(reason)"
         case let .release(reason):

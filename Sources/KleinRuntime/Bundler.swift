@@ -1,5 +1,6 @@
 import KleinArchive
 import KleinOCI
+import KleinPlatform
 #if canImport(Glibc)
 import Glibc
 #endif

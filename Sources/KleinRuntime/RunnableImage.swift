@@ -63,7 +63,7 @@ public struct RunnableImage: Sendable {
             for (index, layer) in manifest.layers.enumerated() {
                 try unpacker.apply(layer: try FileSource(path: layout.blobs.path(for: layer.digest)), index: index,
                                    compression: layer.mediaType.layerCompression, expectedDigest: layer.digest,
-                                   expectedDiffID: config.rootfs.diffIDs[index])
+                                   expectedDiffID: config.rootfs.diffIDs[index], compressedSize: layer.size)
             }
             return unpacker.warnings
         }

@@ -1,5 +1,6 @@
 import KleinArchive
 import KleinOCI
+import KleinPlatform
 
 /// Builds a bundle's `config.json`: the image config converted per image-spec conversion.md, on the
 /// secure defaults (`DefaultSpec`), with the deployment's settings merged in and the node's volumes,

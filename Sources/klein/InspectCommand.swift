@@ -18,14 +18,14 @@ struct Inspect: AsyncParsableCommand {
 
     @Argument(help: "A registry reference, or [oci:]PATH[:REF] / [oci:]PATH@DIGEST (REF may be omitted when the layout has one entry).")
     var target: ImageLocation
-    @Flag(help: "Print a JSON document with the manifest and its config.") var json = false
+    @OptionGroup var format: JSONOption
     @Flag(help: "Print the manifest's exact bytes.") var raw = false
     @Flag(help: "Print the image config's exact bytes.") var config = false
     @Option(help: "From an index, inspect the manifest for this platform, os/arch[/variant].") var platform: String?
     @OptionGroup var client: ClientFlags
 
     func validate() throws {
-        if [json, raw, config].filter({ $0 }).count > 1 { throw ValidationError("choose one of --json, --raw and --config") }
+        if [format.json, raw, config].filter({ $0 }).count > 1 { throw ValidationError("choose one of --json, --raw and --config") }
         if let platform { _ = try Platform(parsing: platform) }
     }
 
@@ -52,7 +52,7 @@ struct Inspect: AsyncParsableCommand {
             guard let configBytes else { throw CLIError("\(target) has no image config (it is an index or an artifact)") }
             return Output.writeRaw(configBytes)
         }
-        if json {
+        if format.json {
             var document: [String: JSONValue] = [
                 "digest": .string(descriptor.digest.description),
                 "mediaType": .string(manifest.mediaType.rawValue),

@@ -42,7 +42,7 @@ struct LayerCreate: ParsableCommand {
     @Argument(help: "Directory to archive.") var directory: String
     @Option(name: .shortAndLong, help: "Output layer file.") var output: String
     @OptionGroup var options: LayerWritingOptions
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var format: JSONOption
 
     func run() throws {
         let temporary = "\(output).klein-\(UUID().uuidString).partial"
@@ -55,7 +55,7 @@ struct LayerCreate: ParsableCommand {
             unlink(temporary)
             throw error
         }
-        if json {
+        if format.json {
             Output.printJSON(.object([
                 "digest": .string(result.digest.description), "diffID": .string(result.diffID.description),
                 "size": .integer(result.size), "mediaType": .string(result.mediaType.rawValue),
@@ -75,6 +75,7 @@ struct LayerUnpack: ParsableCommand {
 
     @Argument(help: "Layer files, lowest first, then the target directory.") var paths: [String]
     @Flag(help: "Create device nodes (root only).") var devices = false
+    @OptionGroup var limits: UnpackLimits
 
     func validate() throws {
         if paths.count < 2 { throw ValidationError("name at least one layer file and the target directory") }
@@ -82,13 +83,23 @@ struct LayerUnpack: ParsableCommand {
 
     func run() throws {
         let target = paths.last!
+        let made = !FileManager.default.fileExists(atPath: target)
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
-        var unpackOptions = UnpackOptions()
+        var unpackOptions = limits.options
         unpackOptions.createDevices = devices
-        let unpacker = try Unpacker(rootPath: target, options: unpackOptions)
-        for (index, layer) in paths.dropLast().enumerated() {
-            try unpacker.apply(layer: try FileSource(path: layer), index: index)
+        do {
+            let unpacker = try Unpacker(rootPath: target, options: unpackOptions)
+            for (index, layer) in paths.dropLast().enumerated() {
+                let source = try FileSource(path: layer)
+                let size = (try FileManager.default.attributesOfItem(atPath: layer)[.size] as? NSNumber)?.int64Value
+                try unpacker.apply(layer: source, index: index, compressedSize: size)
+            }
+            unpacker.warnings.forEach { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
+        } catch {
+            // A directory this command made holds nothing anyone asked for when it fails.
+            if made { try? FileManager.default.removeItem(atPath: target) }
+            throw error
         }
-        unpacker.warnings.forEach { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
     }
 }
+

@@ -34,12 +34,12 @@ struct LayoutList: ParsableCommand {
     )
 
     @Argument(help: "Directory of the layout.") var path: String
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var format: JSONOption
 
     func run() throws {
         let layout = try OCILayout(opening: path)
         let entries = try layout.index().manifests
-        if json {
+        if format.json {
             Output.printJSON(.array(entries.map(\.jsonValue)))
             return
         }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import KleinRegistry
+import KleinConfig
 import KleinOCI
 import KleinStore
 
@@ -19,11 +19,11 @@ struct LayoutGC: ParsableCommand {
     @Option(help: "Spare unreferenced blobs modified within this long (e.g. 30s, 10m, 1h), for writers other than Klein.")
     var grace: DurationArgument = DurationArgument(seconds: 0)
     @Flag(help: "Report what would be removed without removing it.") var dryRun = false
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var format: JSONOption
 
     func run() throws {
         let report = try OCILayout(opening: path).gc(grace: grace.seconds, dryRun: dryRun)
-        if json {
+        if format.json {
             Output.printJSON(.object([
                 "kept": .integer(Int64(report.kept)),
                 "removed": .array(report.removed.map { .string($0.description) }),
@@ -50,11 +50,11 @@ struct LayoutFsck: ParsableCommand {
     )
 
     @Argument(help: "Directory of the layout.") var path: String
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var format: JSONOption
 
     func run() throws {
         let report = try OCILayout(opening: path).fsck()
-        if json {
+        if format.json {
             Output.printJSON(.object([
                 "checkedBlobs": .integer(Int64(report.checkedBlobs)),
                 "checkedBytes": .integer(report.checkedBytes),
@@ -78,7 +78,7 @@ struct DurationArgument: ExpressibleByArgument {
     init(seconds: Int64) { self.seconds = seconds }
 
     init?(argument: String) {
-        guard let seconds = DurationText.seconds(argument) else { return nil }
+        guard case let .success(seconds) = DurationGrammar.seconds(argument) else { return nil }
         self.seconds = seconds
     }
 }

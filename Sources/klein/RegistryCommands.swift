@@ -26,17 +26,17 @@ struct RegistryGC: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "Data directory (default ./klein-data).") var data: String?
+    @OptionGroup var dataOption: DataOption
     @Option(help: "TOML configuration file to take the data directory and gc settings from.") var config: String?
     @Option(help: "Keep blobs younger than this, e.g. 1h (default from the configuration, 1h).") var grace: DurationArgument?
     @Option(help: "Remove upload sessions idle this long, e.g. 24h (default from the configuration, 24h).") var uploadExpiry: DurationArgument?
     @Flag(help: "Report what would be removed without removing it.") var dryRun = false
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var format: JSONOption
 
     func run() async throws {
-        let service = try RegistryMaintenance.open(data: data, config: config, uploadExpiry: uploadExpiry?.seconds)
+        let service = try RegistryMaintenance.open(data: dataOption.data, config: config, uploadExpiry: uploadExpiry?.seconds)
         let report = try await service.collectGarbage(grace: grace?.seconds, dryRun: dryRun)
-        if json {
+        if format.json {
             Output.printJSON(.object([
                 "removed": .array(report.removed.map { .string($0.description) }),
                 "removedBytes": .integer(report.removedBytes),
@@ -61,14 +61,14 @@ struct RegistryFsck: AsyncParsableCommand {
         discussion: "Example:\n  klein registry fsck --data ./klein-data"
     )
 
-    @Option(help: "Data directory (default ./klein-data).") var data: String?
+    @OptionGroup var dataOption: DataOption
     @Option(help: "TOML configuration file to take the data directory from.") var config: String?
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var format: JSONOption
 
     func run() async throws {
-        let service = try RegistryMaintenance.open(data: data, config: config)
+        let service = try RegistryMaintenance.open(data: dataOption.data, config: config)
         let report = try await service.checkConsistency()
-        if json {
+        if format.json {
             Output.printJSON(.object([
                 "checkedBlobs": .integer(Int64(report.checkedBlobs)),
                 "problems": .array(report.problems.map { .string($0) }),

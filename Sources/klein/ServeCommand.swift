@@ -39,17 +39,10 @@ struct Serve: AsyncParsableCommand {
         let signals = ShutdownSignals { server.shutdown() }
         let (url, serve) = try await server.bind()
         Output.writeRaw(Array("klein registry listening on \(url)\n".utf8))
-        let collector = configuration.gcInterval.map { interval in
-            Task {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: .seconds(interval))
-                    do { _ = try await service.collectGarbage() } catch { logger.error("garbage collection failed: \(error)") }
-                }
-            }
-        }
+        let maintenance = Task { await service.runPeriodicMaintenance() }
         try await serve()
-        collector?.cancel()
-        _ = await collector?.result
+        maintenance.cancel()
+        await maintenance.value
         withExtendedLifetime((signals, lock)) {}
         logger.info("registry stopped")
     }
@@ -59,7 +52,7 @@ struct Serve: AsyncParsableCommand {
 struct RegistrySettings: ParsableArguments {
     @Option(help: "TOML configuration file (see the README for its sections).") var config: String?
     @Option(help: "Address to listen on, HOST:PORT (default 127.0.0.1:5000; port 0 picks a free one).") var listen: String?
-    @Option(help: "Data directory: blob pool, uploads, metadata (default ./klein-data).") var data: String?
+    @OptionGroup var dataOption: DataOption
     @Flag(help: "Refuse DELETE of manifests, tags and blobs (405 UNSUPPORTED).") var noDelete = false
     @Option(help: "Largest manifest accepted, in bytes (default and minimum 4194304).") var maxManifestSize: Int?
     @Option(help: "Authentication: none, basic or token.") var auth: String?
@@ -80,7 +73,7 @@ struct RegistrySettings: ParsableArguments {
         do {
             if let config { try configuration.load(tomlFile: config) }
             if let listen { try configuration.setListen(listen) }
-            if let data { configuration.dataDirectory = data }
+            if let data = dataOption.data { configuration.dataDirectory = data }
             if noDelete { configuration.deleteEnabled = false }
             if let maxManifestSize { configuration.maxManifestSize = maxManifestSize }
             if let auth {

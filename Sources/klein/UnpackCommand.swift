@@ -20,6 +20,7 @@ struct Unpack: ParsableCommand {
     @Argument(help: "Target directory.") var directory: String
     @Option(help: "Platform to pick from an index, os/arch[/variant] (default: this machine's).") var platform: String?
     @Flag(help: "Create device nodes (root only).") var devices = false
+    @OptionGroup var limits: UnpackLimits
 
     func run() throws {
         let layout = try image.open()
@@ -29,7 +30,7 @@ struct Unpack: ParsableCommand {
         let staging = "\(directory).klein-\(UUID().uuidString).partial"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
         do {
-            var options = UnpackOptions()
+            var options = limits.options
             options.createDevices = devices
             let warnings = try image.unpack(into: staging, options: options)
             if FileManager.default.fileExists(atPath: directory) { try FileManager.default.removeItem(atPath: directory) }

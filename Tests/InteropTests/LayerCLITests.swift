@@ -39,6 +39,29 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "\(scratch.path)/out/b"))
     }
 
+    /// A layer past its bound is refused, naming the layer and the bound, and the directory the
+    /// command made for it is gone; 0 turns a bound off.
+    @Test func decompressionBombIsRefusedAndLeavesNothing() throws {
+        let scratch = try Scratch()
+        let bomb = "\(scratch.path)/bomb.tar.gz"
+        try Tools.peer("python3", "-c", """
+            import gzip, io, sys, tarfile
+            with gzip.open(sys.argv[1], "wb", compresslevel=9) as out, tarfile.open(fileobj=out, mode="w") as tar:
+                info = tarfile.TarInfo("zeros"); info.size = 32 << 20
+                tar.addfile(info, io.BytesIO(bytes(info.size)))
+            """, bomb)
+        let target = "\(scratch.path)/out"
+        let refused = try Tools.run("klein", ["layer", "unpack", "--max-layer-size", "8388608", bomb, target])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("layer 0") && refused.stderr.contains("8388608") && refused.stderr.contains("decompression bombs"),
+                "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: target), "the target the command made is removed")
+        try Tools.klein("layer", "unpack", "--max-layer-size", "0", "--max-expansion", "0", bomb, target)
+        #expect(try FileManager.default.attributesOfItem(atPath: "\(target)/zeros")[.size] as? Int == 32 << 20)
+        let negative = try Tools.run("klein", ["layer", "unpack", "--max-expansion", "-1", bomb, "\(scratch.path)/never"])
+        #expect(negative.status != 0 && negative.stderr.contains("--max-expansion"), "\(negative.stderr)")
+    }
+
     @Test func failedUnpackLeavesNothingBehind() throws {
         let scratch = try Scratch()
         let layout = "\(scratch.path)/layout"

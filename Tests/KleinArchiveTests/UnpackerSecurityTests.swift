@@ -28,7 +28,9 @@ import Testing
         ("hardlink to a directory", [[E.directory("d/"), E.hardlink("h", to: "d")]], true),
         ("file as the root", [[E.file("./")]], true),
         ("file named dot", [[E.file(".")]], true),
-        ("duplicate entries", [[E.file("dup", "one"), E.file("dup", "two")]], true),
+        ("duplicate entries (the later wins)", [[E.file("dup", "one"), E.file("dup", "two")]], false),
+        ("a repeated directory turned into a symlink out of the root",
+         [[E.directory("d/", mode: 0o700), E.directory("d/x/", mode: 0o777), E.symlink("d", to: "../outside"), E.file("d", "replaced")]], false),
         ("symlink loop", [[E.symlink("a", to: "b"), E.symlink("b", to: "a"), E.file("a/x")]], true),
         ("entry below a file", [[E.file("f")], [E.file("f/x")]], true),
         ("directory replaces an escaping symlink", [[E.symlink("d", to: "../outside")], [E.directory("d/"), E.file("d/sentinel", "replaced")]], false),
@@ -75,6 +77,41 @@ import Testing
             if case .inLayer(0, .limitExceeded) = error as? ArchiveError { return true }
             return false
         }
+    }
+
+    /// By default a layer may grow to 100 times its compressed size (any layer to the allowance).
+    @Test func decompressionBombsAreBoundedByDefault() throws {
+        let sink = MemorySink()
+        let gzip = try GzipCompressor(downstream: sink)
+        let tar = TarWriter(sink: gzip)
+        let size: Int64 = 64 << 20
+        try tar.append(TarEntry(path: "zeros", kind: .regular, size: size), contents: ZeroSource(count: Int(size)))
+        try tar.finish()
+        var options = UnpackOptions()
+        options.expansionAllowance = 1 << 20
+        #expect(options.maximumExpansion == 100 && options.maximumLayerSize == 64 << 30)
+        let refused = try UnpackSandbox()
+        let unpacker = try Unpacker(rootPath: refused.root, options: options)
+        #expect { try unpacker.apply(layer: MemorySource(sink.bytes), index: 0, compressedSize: Int64(sink.bytes.count)) } throws: { error in
+            guard case .inLayer(0, .limitExceeded(_, let limit)) = error as? ArchiveError else { return false }
+            return limit == 100 * Int64(sink.bytes.count) && "\(error)".contains("decompression bombs")
+        }
+        options.maximumExpansion = nil
+        let allowed = try UnpackSandbox()
+        try Unpacker(rootPath: allowed.root, options: options).apply(layer: MemorySource(sink.bytes), index: 0, compressedSize: Int64(sink.bytes.count))
+        #expect(allowed.exists("zeros"))
+    }
+
+    @Test func theTightestBoundApplies() {
+        var options = UnpackOptions()
+        #expect(options.uncompressedLimit(compressedSize: nil)?.bytes == 64 << 30, "unknown size: the absolute cap")
+        #expect(options.uncompressedLimit(compressedSize: 1000)?.bytes == 1 << 30, "small layers get the allowance")
+        #expect(options.uncompressedLimit(compressedSize: 100 << 20)?.bytes == 10_000 << 20)
+        #expect(options.uncompressedLimit(compressedSize: 10 << 30)?.bytes == 64 << 30, "the absolute cap is tighter")
+        #expect(options.uncompressedLimit(compressedSize: .max)?.bytes == 64 << 30, "no overflow")
+        options.maximumLayerSize = nil
+        options.maximumExpansion = nil
+        #expect(options.uncompressedLimit(compressedSize: 1000) == nil)
     }
 
     @Test func devicesAreSkippedUnlessAllowed() throws {

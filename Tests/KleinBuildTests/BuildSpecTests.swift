@@ -1,3 +1,4 @@
+import KleinConfig
 import KleinOCI
 import Testing
 @testable import KleinBuild
@@ -38,12 +39,12 @@ import Testing
     source = { kind = "deb", name = "busybox-static", version = "1:1.35.0-4", sha256 = "\(sha)" }
     """
 
-    func problems(_ text: String, epoch: String? = nil) -> [SpecProblem] {
+    func problems(_ text: String, epoch: String? = nil) -> [ConfigProblem] {
         do {
             _ = try BuildSpec.parse(toml: text, file: "spec.toml", sourceDateEpoch: epoch, hostPlatform: Self.host)
             return []
         } catch {
-            guard case let .invalidSpec(_, problems) = error else { return [SpecProblem(keyPath: "?", line: nil, message: "\(error)")] }
+            guard case let .invalidSpec(_, problems) = error else { return [ConfigProblem(keyPath: "?", line: nil, message: "\(error)")] }
             return problems
         }
     }

@@ -1,4 +1,4 @@
-import KleinBuild
+import KleinConfig
 import Testing
 @testable import KleinPlatform
 
@@ -84,7 +84,7 @@ import Testing
 
     enum Outcome {
         case valid(PlatformManifest)
-        case invalid([SpecProblem])
+        case invalid([ConfigProblem])
     }
 
     /// Validates `bytes` and checks the contract; `label` reproduces the input in a failure message.

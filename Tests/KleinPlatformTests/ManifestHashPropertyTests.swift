@@ -1,4 +1,4 @@
-import KleinBuild
+import KleinConfig
 import KleinOCI
 import Testing
 @testable import KleinPlatform

@@ -1,12 +1,12 @@
-import KleinBuild
+import KleinConfig
 import Testing
 @testable import KleinPlatform
 
 /// Table-driven tests of `PlatformManifest.validate(toml:file:)`: each case is a manifest and either
 /// the effective values (and for some the content hash) it must produce, or the exact problems, as
-/// `SpecProblem.description` prints them (`line N: key.path: message`), in the order they are thrown.
+/// `ConfigProblem.description` prints them (`line N: key.path: message`), in the order they are thrown.
 @Suite struct ManifestValidationTests {
-    typealias Value = SpecDocument.Value
+    typealias Value = ConfigDocument.Value
 
     enum Expected: Sendable {
         /// Valid: the content hash (when given), effective values at key paths, key paths absent from the effective manifest.

@@ -1,7 +1,6 @@
 import Foundation
-import KleinBuild
+import KleinConfig
 import KleinOCI
-import KleinRuntime
 import Testing
 @testable import KleinPlatform
 
@@ -22,7 +21,7 @@ import Testing
         return try NodeFile.load(path, dataDirectory: dataDirectory)
     }
 
-    /// The problems `toml` is refused with, as `SpecProblem.description` prints them (`line N: key: message`).
+    /// The problems `toml` is refused with, as `ConfigProblem.description` prints them (`line N: key: message`).
     static func problems(_ toml: String) -> [String] {
         do {
             let node = try load(toml)

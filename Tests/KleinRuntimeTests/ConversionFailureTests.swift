@@ -1,4 +1,5 @@
 import Testing
+import KleinPlatform
 @testable import KleinRuntime
 
 /// Conversions that must fail: `Fixtures/<config>.config.json` over a root built for the case, and the

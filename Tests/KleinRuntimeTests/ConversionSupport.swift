@@ -1,6 +1,7 @@
 import Foundation
 import KleinArchive
 import KleinOCI
+import KleinPlatform
 import KleinRuntime
 import Synchronization
 #if canImport(Glibc)

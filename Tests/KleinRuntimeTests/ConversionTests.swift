@@ -1,6 +1,7 @@
 import Foundation
 import KleinOCI
 import Testing
+import KleinPlatform
 @testable import KleinRuntime
 
 /// Golden conversions (image-spec conversion.md): each case is `Fixtures/<name>.config.json`, a root

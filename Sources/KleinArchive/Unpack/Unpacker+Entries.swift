@@ -40,8 +40,11 @@ extension Unpacker {
             layer.whiteouts.append((entry, parentComponents, name))
             return
         }
-        guard layer.paths.insert(components.joined(separator: "/")).inserted else {
-            throw .invalidLayerEntry(layer: layer.index, entry: entry.path, reason: "duplicate entry (layer.md: a layer must not contain a path twice)")
+        // layer.md forbids a path twice in one layer, but containerd, Docker, umoci and GNU tar apply
+        // such layers with the later entry winning: so does Klein, with a warning.
+        if !layer.paths.insert(LayerApplication.key(components)).inserted {
+            layer.repeats += 1
+            if layer.firstRepeat == nil { layer.firstRepeat = entry.path }
         }
         var chain: [FileIdentity] = []
         let parent = try resolve(parentComponents, create: true, entry: entry, layer: layer.index, chain: &chain)
@@ -49,6 +52,7 @@ extension Unpacker {
         layer.ancestorNodes.formUnion(chain)
         if let existing = statNoFollow(parent, name), !(entry.kind == .directory && isDirectory(existing)) {
             try remove(parent, name, entry: entry, layer: layer.index)
+            if isDirectory(existing) { layer.forgetDirectories(atOrBelow: components) }
         }
         try create(entry, parent: parent, name: name, contents: contents, layer: layer.index)
         // A hardlink's node belongs to its target, which may come from a lower layer: it is not recorded.
@@ -158,7 +162,7 @@ extension Unpacker {
             }
         }
         if entry.kind == .directory {
-            layer.directories.append((components, entry.mode & 0o7777, entry.modificationTime))
+            layer.directories[LayerApplication.key(components)] = (components, entry.mode & 0o7777, entry.modificationTime)
         } else {
             try setTime(entry.modificationTime, parent: parent, name: name, entry: entry, layer: index)
         }
@@ -189,7 +193,7 @@ extension Unpacker {
     /// mode is set, and creating children changes a directory's mtime. A directory replaced by something
     /// else later in the layer is skipped (opened with O_NOFOLLOW, never followed).
     func restoreDirectoryMetadata(_ layer: LayerApplication) throws(ArchiveError) {
-        for (components, mode, mtime) in layer.directories.sorted(by: { $0.components.count > $1.components.count }) {
+        for (components, mode, mtime) in layer.directories.values.sorted(by: { $0.components.count > $1.components.count }) {
             let entry = TarEntry(path: components.isEmpty ? "." : components.joined(separator: "/"), kind: .directory)
             let parent = try resolve(Array(components.dropLast()), create: false, entry: entry, layer: layer.index)
             defer { close(parent) }

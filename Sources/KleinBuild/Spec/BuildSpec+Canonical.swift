@@ -1,3 +1,5 @@
+import KleinConfig
+import KleinConfigJSON
 import KleinOCI
 
 extension BuildSpec {
@@ -6,8 +8,8 @@ extension BuildSpec {
     /// Keys are the TOML keys, so one validator reads both.
     public var canonicalJSON: [UInt8] { canonicalValue.jsonValue.canonicalBytes }
 
-    var canonicalValue: SpecDocument.Value {
-        var root: [String: SpecDocument.Value] = [
+    var canonicalValue: ConfigDocument.Value {
+        var root: [String: ConfigDocument.Value] = [
             "schema": .integer(Self.schema),
             "id": .string(id),
             "version": .string(version),
@@ -22,8 +24,8 @@ extension BuildSpec {
 }
 
 extension BuildSpec.Artifact {
-    var canonicalValue: SpecDocument.Value {
-        var members: [String: SpecDocument.Value] = [
+    var canonicalValue: ConfigDocument.Value {
+        var members: [String: ConfigDocument.Value] = [
             "name": .string(name),
             "source": source.canonicalValue,
             "dest": .string(dest),
@@ -31,38 +33,38 @@ extension BuildSpec.Artifact {
         ]
         members["mode"] = mode.map { .integer(Int64($0)) }
         members["owner"] = owner.map { .string($0.description) }
-        members["entrypoint"] = settings.entrypoint.map { .array($0.map(SpecDocument.Value.string)) }
-        members["cmd"] = settings.cmd.map { .array($0.map(SpecDocument.Value.string)) }
-        members["env"] = settings.env.map { .array($0.map(SpecDocument.Value.string)) }
-        members["workdir"] = settings.workdir.map(SpecDocument.Value.string)
-        members["user"] = settings.user.map(SpecDocument.Value.string)
-        members["labels"] = settings.labels.map { .table($0.mapValues(SpecDocument.Value.string)) }
-        members["exposed_ports"] = settings.exposedPorts.map { .array($0.map(SpecDocument.Value.string)) }
-        members["stop_signal"] = settings.stopSignal.map(SpecDocument.Value.string)
+        members["entrypoint"] = settings.entrypoint.map { .array($0.map(ConfigDocument.Value.string)) }
+        members["cmd"] = settings.cmd.map { .array($0.map(ConfigDocument.Value.string)) }
+        members["env"] = settings.env.map { .array($0.map(ConfigDocument.Value.string)) }
+        members["workdir"] = settings.workdir.map(ConfigDocument.Value.string)
+        members["user"] = settings.user.map(ConfigDocument.Value.string)
+        members["labels"] = settings.labels.map { .table($0.mapValues(ConfigDocument.Value.string)) }
+        members["exposed_ports"] = settings.exposedPorts.map { .array($0.map(ConfigDocument.Value.string)) }
+        members["stop_signal"] = settings.stopSignal.map(ConfigDocument.Value.string)
         members["platform"] = settings.platform.map { .string($0.description) }
         return .table(members)
     }
 }
 
 extension BuildSpec.Source {
-    var canonicalValue: SpecDocument.Value {
-        var members: [String: SpecDocument.Value] = ["kind": .string(kind)]
+    var canonicalValue: ConfigDocument.Value {
+        var members: [String: ConfigDocument.Value] = ["kind": .string(kind)]
         switch self {
         case let .local(path):
             members["path"] = .string(path)
         case let .git(url, commit, ref, path):
             members["url"] = .string(url)
-            members["commit"] = commit.map(SpecDocument.Value.string)
-            members["ref"] = ref.map(SpecDocument.Value.string)
-            members["path"] = path.map(SpecDocument.Value.string)
+            members["commit"] = commit.map(ConfigDocument.Value.string)
+            members["ref"] = ref.map(ConfigDocument.Value.string)
+            members["path"] = path.map(ConfigDocument.Value.string)
         case let .url(url, sha256):
             members["url"] = .string(url)
-            members["sha256"] = sha256.map(SpecDocument.Value.string)
+            members["sha256"] = sha256.map(ConfigDocument.Value.string)
         case let .deb(name, version, sha256, file):
             members["name"] = .string(name)
-            members["version"] = version.map(SpecDocument.Value.string)
-            members["sha256"] = sha256.map(SpecDocument.Value.string)
-            members["file"] = file.map(SpecDocument.Value.string)
+            members["version"] = version.map(ConfigDocument.Value.string)
+            members["sha256"] = sha256.map(ConfigDocument.Value.string)
+            members["file"] = file.map(ConfigDocument.Value.string)
         case let .oci(image):
             members["image"] = .string(image.text)
         }

@@ -1,4 +1,6 @@
 import Foundation
+import KleinConfig
+import KleinConfigJSON
 import KleinOCI
 
 extension BuildSpec {
@@ -15,15 +17,15 @@ extension BuildSpec {
     }
 
     public static func parse(toml text: String, file: String, sourceDateEpoch: String? = nil, hostPlatform: Platform = .host) throws(BuildError) -> BuildSpec {
-        let document: SpecDocument
-        do { document = try SpecDocument(toml: text) } catch { throw .invalidSpec(file: file, problems: [error]) }
+        let document: ConfigDocument
+        do { document = try ConfigDocument(toml: text) } catch { throw .invalidSpec(file: file, problems: [error.problem]) }
         return try parse(document, file: file, sourceDateEpoch: sourceDateEpoch, hostPlatform: hostPlatform)
     }
 
     /// Reads the canonical JSON a build embeds, through the same validator as the TOML.
     public static func parse(canonicalJSON bytes: [UInt8], image: String) throws(BuildError) -> BuildSpec {
-        let document: SpecDocument
-        do { document = try SpecDocument(json: bytes) } catch { throw .notABuild(image: image, reason: "embedded build spec: \(error)") }
+        let document: ConfigDocument
+        do { document = try ConfigDocument(json: bytes) } catch { throw .notABuild(image: image, reason: "embedded build spec: \(error)") }
         do {
             return try parse(document, file: "embedded build spec", sourceDateEpoch: nil, hostPlatform: .host)
         } catch {
@@ -31,8 +33,8 @@ extension BuildSpec {
         }
     }
 
-    static func parse(_ document: SpecDocument, file: String, sourceDateEpoch: String?, hostPlatform: Platform) throws(BuildError) -> BuildSpec {
-        let reader = SpecReader(document)
+    static func parse(_ document: ConfigDocument, file: String, sourceDateEpoch: String?, hostPlatform: Platform) throws(BuildError) -> BuildSpec {
+        let reader = ConfigReader(document)
         let spec = SpecParser(reader: reader).parse(sourceDateEpoch: sourceDateEpoch, hostPlatform: hostPlatform)
         guard reader.problems.isEmpty, let spec else { throw .invalidSpec(file: file, problems: reader.problems) }
         return spec
@@ -41,7 +43,7 @@ extension BuildSpec {
 
 /// The build spec schema: which keys exist, their types and the rules between them.
 struct SpecParser {
-    let reader: SpecReader
+    let reader: ConfigReader
 
     static let topKeys: Set<String> = ["schema", "id", "version", "epoch", "base", "compression", "platform", "artifact"]
     static let artifactKeys: Set<String> = [
@@ -101,7 +103,7 @@ struct SpecParser {
         )
     }
 
-    private func parseArtifacts(_ value: SpecDocument.Value?) -> [BuildSpec.Artifact] {
+    private func parseArtifacts(_ value: ConfigDocument.Value?) -> [BuildSpec.Artifact] {
         guard let value else {
             reader.problem("artifact", "missing; add at least one [[artifact]] named \"main\"")
             return []
@@ -129,7 +131,7 @@ struct SpecParser {
         return artifacts
     }
 
-    private func parseArtifact(_ members: [String: SpecDocument.Value], at path: String) -> BuildSpec.Artifact? {
+    private func parseArtifact(_ members: [String: ConfigDocument.Value], at path: String) -> BuildSpec.Artifact? {
         reader.rejectUnknown(members, at: path, known: Self.artifactKeys)
         let name = reader.string(members, "name", at: "\(path).name")
         if members["name"] == nil { reader.problem("\(path).name", "missing; every artifact has a name") }
@@ -142,12 +144,13 @@ struct SpecParser {
         if let text = dest, let problem = Self.destProblem(text) { reader.problem("\(path).dest", problem) }
         let mode = reader.fileMode(members["mode"], at: "\(path).mode")
         let owner = reader.string(members, "owner", at: "\(path).owner").flatMap { reader.owner($0, at: "\(path).owner") }
+            .map { BuildSpec.Owner(uid: $0.uid, gid: $0.gid) }
         let settings = parseSettings(members, at: path)
         guard let name, let source, let dest else { return nil }
         return BuildSpec.Artifact(name: name, source: source, dest: dest, mode: mode, owner: owner, referenceOnly: referenceOnly, settings: settings)
     }
 
-    private func parseSettings(_ members: [String: SpecDocument.Value], at path: String) -> BuildSpec.ImageSettings {
+    private func parseSettings(_ members: [String: ConfigDocument.Value], at path: String) -> BuildSpec.ImageSettings {
         var settings = BuildSpec.ImageSettings()
         settings.entrypoint = reader.strings(members, "entrypoint", at: "\(path).entrypoint")
         settings.cmd = reader.strings(members, "cmd", at: "\(path).cmd")
@@ -166,7 +169,7 @@ struct SpecParser {
         return settings
     }
 
-    private func parseSource(_ value: SpecDocument.Value?, at path: String, referenceOnly: Bool) -> BuildSpec.Source? {
+    private func parseSource(_ value: ConfigDocument.Value?, at path: String, referenceOnly: Bool) -> BuildSpec.Source? {
         guard let value else {
             reader.problem(path, "missing; say where the artifact comes from, e.g. source = { kind = \"local\", path = \"bin/app\" }")
             return nil
@@ -261,7 +264,7 @@ struct SpecParser {
     }
 
     /// `env` as an array of `KEY=value` (order kept) or a table (sorted by key).
-    private func parseEnv(_ value: SpecDocument.Value?, at path: String) -> [String]? {
+    private func parseEnv(_ value: ConfigDocument.Value?, at path: String) -> [String]? {
         switch value {
         case nil: return nil
         case .table:

@@ -1,4 +1,4 @@
-import KleinBuild
+import KleinConfig
 
 /// The definition of one key of the platform manifest. The validator, `klein manifest explain`, the
 /// defaults table and the JSON Schema are all derived from these definitions, so they cannot drift apart.
@@ -8,7 +8,7 @@ struct ManifestField: Sendable {
         /// Left out of the effective manifest when absent.
         case optional
         /// Filled in with this canonical value when absent.
-        case defaulted(SpecDocument.Value)
+        case defaulted(ConfigDocument.Value)
         /// Filled in from another key of the effective manifest when absent (`network.default_exposure`).
         case inherited(from: String)
     }

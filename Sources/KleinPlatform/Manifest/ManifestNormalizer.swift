@@ -1,18 +1,18 @@
-import KleinBuild
+import KleinConfig
 
 /// Checks a manifest document against `ManifestSchema` and produces the effective manifest: every
 /// value in its canonical form and every absent default filled in. Problems are recorded in the
 /// reader, never thrown, so one pass reports all of them.
 final class ManifestNormalizer {
-    typealias Value = SpecDocument.Value
+    typealias Value = ConfigDocument.Value
 
-    let reader: SpecReader
+    let reader: ConfigReader
     /// Key paths whose value is a default, not written in the manifest.
     private(set) var defaulted: [String] = []
     /// Root tables already normalized, for `.inherited` defaults.
     private var effectiveRoot: [String: Value] = [:]
 
-    init(reader: SpecReader) { self.reader = reader }
+    init(reader: ConfigReader) { self.reader = reader }
 
     func normalizeRoot() -> [String: Value] {
         let fields = ManifestSchema.root

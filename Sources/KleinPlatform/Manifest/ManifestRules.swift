@@ -1,12 +1,12 @@
-import KleinBuild
+import KleinConfig
 
 /// The invariants that span keys, checked on the effective manifest: unique names and mount paths,
 /// checks that name real ports, exposure that respects `internal_only`, timings and rollouts that
 /// can work. Missing values (already reported) are skipped.
 struct ManifestRules {
-    typealias Value = SpecDocument.Value
+    typealias Value = ConfigDocument.Value
 
-    let reader: SpecReader
+    let reader: ConfigReader
     let manifest: [String: Value]
     /// Key paths filled in by defaults, so a contradiction is blamed on the key the user wrote.
     let defaulted: Set<String>
@@ -60,7 +60,7 @@ struct ManifestRules {
                 }
             }
             if let interval = milliseconds(check["interval"]), let timeout = milliseconds(check["timeout"]), timeout >= interval {
-                reader.problem("checks[\(index)].timeout", "must be shorter than the interval (\(ManifestUnits.formatDuration(interval)))")
+                reader.problem("checks[\(index)].timeout", "must be shorter than the interval (\(DurationGrammar.format(milliseconds: interval)))")
             }
         }
 
@@ -89,10 +89,17 @@ struct ManifestRules {
         }
     }
 
-    private func table(_ key: String) -> [String: Value] { PlatformManifest.table(manifest[key]) }
+    /// The table at `key`; empty when it is missing or not a table (already reported).
+    private func table(_ key: String) -> [String: Value] {
+        if case let .table(members)? = manifest[key] { return members }
+        return [:]
+    }
 
     private func elements(_ key: String) -> [(Int, [String: Value])] {
-        PlatformManifest.tables(manifest[key]).enumerated().map { ($0.offset, $0.element) }
+        guard case let .array(elements)? = manifest[key] else { return [] }
+        return elements.enumerated().compactMap { index, element in
+            if case let .table(members) = element { (index, members) } else { nil }
+        }
     }
 
     private func unique(_ list: String, _ entries: [(Int, [String: Value])], what: String) {
@@ -108,7 +115,7 @@ struct ManifestRules {
     }
 
     private func milliseconds(_ value: Value?) -> Int64? {
-        guard case let .string(text)? = value, case let .success(milliseconds) = ManifestUnits.milliseconds(text) else { return nil }
+        guard case let .string(text)? = value, case let .success(milliseconds) = DurationGrammar.milliseconds(text) else { return nil }
         return milliseconds
     }
 

@@ -1,4 +1,5 @@
-import KleinBuild
+import KleinConfig
+import KleinConfigJSON
 import KleinOCI
 
 /// The documents generated from the schema's definitions: a JSON Schema for editors and the
@@ -48,8 +49,8 @@ extension ManifestSchema {
         case .absolutePath: "absolute path"
         case .mountPath: "mount path"
         case .httpPath: "request path"
-        case let .size(range): "size \(ManifestUnits.formatSize(range.lowerBound))–\(ManifestUnits.formatSize(range.upperBound))"
-        case let .duration(range): "duration \(ManifestUnits.formatDuration(range.lowerBound))–\(ManifestUnits.formatDuration(range.upperBound))"
+        case let .size(range): "size \(SizeGrammar.format(bytes: range.lowerBound))–\(SizeGrammar.format(bytes: range.upperBound))"
+        case let .duration(range): "duration \(DurationGrammar.format(milliseconds: range.lowerBound))–\(DurationGrammar.format(milliseconds: range.upperBound))"
         case let .cpu(range): "CPU \(range.lowerBound)m–\(range.upperBound / 1000) cores"
         case .countOrPercent: "count or `N%`"
         case .fileMode: "octal mode"

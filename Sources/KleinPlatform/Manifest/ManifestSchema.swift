@@ -1,4 +1,4 @@
-import KleinBuild
+import KleinConfig
 
 /// Platform manifest schema 1 (`klein.platform.toml`): how to run an image, never what is in it.
 /// Every key, its type, its default and its one-line documentation.

@@ -1,11 +1,11 @@
-import KleinBuild
+import KleinConfig
 
 /// The canonical form of one scalar (or list of scalars) of a platform manifest, or nil after
 /// recording what is wrong with it.
 struct ManifestValues {
-    typealias Value = SpecDocument.Value
+    typealias Value = ConfigDocument.Value
 
-    let reader: SpecReader
+    let reader: ConfigReader
 
     func canonical(_ raw: Value, type: ManifestType, at path: String) -> Value? {
         if let text = Self.firstNulString(raw) {
@@ -27,7 +27,7 @@ struct ManifestValues {
             guard case let .string(text) = raw else { return mismatch(raw, "one of \(Self.list(values))", at: path) }
             guard values.contains(text) else {
                 var message = "\"\(text)\" is not one of \(Self.list(values))"
-                if let suggestion = SpecReader.closest(to: text, in: Set(values)) { message += "; did you mean \"\(suggestion)\"?" }
+                if let suggestion = ConfigReader.closest(to: text, in: Set(values)) { message += "; did you mean \"\(suggestion)\"?" }
                 return fail(path, message)
             }
             return raw
@@ -53,29 +53,29 @@ struct ManifestValues {
             switch raw {
             case let .integer(number): bytes = number
             case let .string(text):
-                switch ManifestUnits.bytes(text) {
+                switch SizeGrammar.bytes(text) {
                 case let .success(value): bytes = value
-                case let .failure(reason): return fail(path, reason.text)
+                case let .failure(failure): return fail(path, failure.message)
                 }
             default: return mismatch(raw, "a size such as \"512Mi\" or a number of bytes", at: path)
             }
             guard range.contains(bytes) else {
-                return fail(path, "\(ManifestUnits.formatSize(bytes)) is out of range: it must be \(ManifestUnits.formatSize(range.lowerBound)) to \(ManifestUnits.formatSize(range.upperBound))")
+                return fail(path, "\(SizeGrammar.format(bytes: bytes)) is out of range: it must be \(SizeGrammar.format(bytes: range.lowerBound)) to \(SizeGrammar.format(bytes: range.upperBound))")
             }
-            return .string(ManifestUnits.formatSize(bytes))
+            return .string(SizeGrammar.format(bytes: bytes))
         case let .duration(range):
             guard case let .string(text) = raw else {
                 return mismatch(raw, "a duration with a unit such as \"10s\" (a bare number has none)", at: path)
             }
             let milliseconds: Int64
-            switch ManifestUnits.milliseconds(text) {
+            switch DurationGrammar.milliseconds(text) {
             case let .success(value): milliseconds = value
-            case let .failure(reason): return fail(path, reason.text)
+            case let .failure(failure): return fail(path, Self.message(failure))
             }
             guard range.contains(milliseconds) else {
-                return fail(path, "\"\(text)\" is out of range: it must be \(ManifestUnits.formatDuration(range.lowerBound)) to \(ManifestUnits.formatDuration(range.upperBound))")
+                return fail(path, "\"\(text)\" is out of range: it must be \(DurationGrammar.format(milliseconds: range.lowerBound)) to \(DurationGrammar.format(milliseconds: range.upperBound))")
             }
-            return .string(ManifestUnits.formatDuration(milliseconds))
+            return .string(DurationGrammar.format(milliseconds: milliseconds))
         case let .cpu(range):
             let result: Result<Int64, ManifestUnits.Reason>
             switch raw {
@@ -111,7 +111,7 @@ struct ManifestValues {
             return .string(String(repeating: "0", count: max(0, 4 - digits.count)) + digits)
         case .owner:
             guard case let .string(text) = raw else { return mismatch(raw, "a numeric UID:GID such as \"1000:1000\"", at: path) }
-            return reader.owner(text, at: path).map { .string($0.description) }
+            return reader.owner(text, at: path).map { .string("\($0.uid):\($0.gid)") }
         case .user:
             guard case let .string(text) = raw else { return mismatch(raw, "a user such as \"app\", \"1000\" or \"1000:1000\"", at: path) }
             let parts = text.split(separator: ":", omittingEmptySubsequences: false)
@@ -167,7 +167,7 @@ struct ManifestValues {
 
     private static func isUserPart(_ part: Substring) -> Bool {
         guard !part.isEmpty, part.utf8.count <= 32 else { return false }
-        if part.allSatisfy({ $0.isASCII && $0.isNumber }) { return Int64(part).map(SpecReader.ids.contains) ?? false }
+        if part.allSatisfy({ $0.isASCII && $0.isNumber }) { return Int64(part).map(ConfigReader.ids.contains) ?? false }
         guard let first = part.first, first == "_" || (first.isASCII && first.isLowercase) else { return false }
         return part.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || "_.-".contains($0)) }
     }
@@ -185,6 +185,15 @@ struct ManifestValues {
             return "\"\(text)\" would shadow \(reserved), which the runtime provides; mount somewhere else"
         }
         return nil
+    }
+
+    /// What a manifest says of a text that is not a duration.
+    static func message(_ failure: DurationGrammar.Failure) -> String {
+        switch failure {
+        case let .malformed(text), let .finerThanSeconds(text):
+            "must be a duration with units, largest first, such as \"500ms\", \"10s\", \"1m30s\" or \"2h\"; found \"\(text)\""
+        case let .tooLong(text): "\"\(text)\" is too long a duration"
+        }
     }
 
     static func list(_ values: [String]) -> String { values.map { "\"\($0)\"" }.joined(separator: ", ") }

@@ -1,4 +1,4 @@
-import KleinBuild
+import KleinConfig
 
 extension PlatformManifest {
     /// The effective manifest as TOML, keys in schema order, each default marked `# default`:
@@ -45,7 +45,7 @@ enum TOMLText {
         return bare ? key : string(key)
     }
 
-    static func value(_ value: SpecDocument.Value) -> String {
+    static func value(_ value: ConfigDocument.Value) -> String {
         switch value {
         case let .string(text): string(text)
         case let .integer(number): String(number)

@@ -1,7 +1,6 @@
 import Foundation
-import KleinBuild
+import KleinConfig
 import KleinOCI
-import KleinRuntime
 
 /// `node.toml`: what a node knows about itself (see `NodeConfiguration`). Every key is optional; the
 /// defaults keep volumes and secrets under the data directory.
@@ -31,8 +30,8 @@ public enum NodeFile {
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw .failed(what: "reading the node configuration \(path)", reason: (error as NSError).localizedDescription)
         }
-        let reader: SpecReader
-        do { reader = SpecReader(try SpecDocument(toml: text)) } catch { throw .invalidManifest(file: path, problems: [error]) }
+        let reader: ConfigReader
+        do { reader = ConfigReader(try ConfigDocument(toml: text)) } catch { throw .invalidManifest(file: path, problems: [error.problem]) }
         let root = reader.document.root
         reader.rejectUnknown(root, at: "", known: keys)
         if let schema = reader.integer(root, "schema", at: "schema"), schema != 1 { reader.problem("schema", "must be 1, found \(schema)") }
@@ -50,7 +49,7 @@ public enum NodeFile {
         return node
     }
 
-    private static func absolutePath(_ reader: SpecReader, _ table: [String: SpecDocument.Value], _ key: String) -> String? {
+    private static func absolutePath(_ reader: ConfigReader, _ table: [String: ConfigDocument.Value], _ key: String) -> String? {
         guard let path = reader.string(table, key, at: key) else { return nil }
         // Commas and colons would split overlay mount options.
         guard ManifestValues.pathProblem(path, mount: false) == nil, path != "/", !path.contains(","), !path.contains(":") else {
@@ -60,7 +59,7 @@ public enum NodeFile {
         return path
     }
 
-    private static func gpus(_ reader: SpecReader, _ root: [String: SpecDocument.Value]) -> [NodeConfiguration.GPU] {
+    private static func gpus(_ reader: ConfigReader, _ root: [String: ConfigDocument.Value]) -> [NodeConfiguration.GPU] {
         guard let value = root["gpus"] else { return [] }
         guard case let .array(entries) = value else {
             reader.problem("gpus", "must be an array of tables ([[gpus]]), found \(value.typeName)")

@@ -1,4 +1,3 @@
-import KleinClient
 import KleinOCI
 
 /// A release: the immutable pair (image digest, platform-manifest content hash), with the app it
@@ -42,11 +41,6 @@ public struct Release: Sendable, Hashable {
 
     /// The release's identity: the digest of `artifact`'s canonical JSON.
     public var id: Digest { .of(artifact.canonicalJSON) }
-
-    /// The artifact and its blobs, ready for `Copier`.
-    public var staged: StagedContent {
-        StagedContent(manifest: artifact, blobs: [manifestHash: .bytes(manifest), Descriptor.empty.digest: .bytes(Array("{}".utf8))])
-    }
 
     /// The validated platform manifest this release runs with.
     public func platformManifest() throws(PlatformError) -> PlatformManifest {

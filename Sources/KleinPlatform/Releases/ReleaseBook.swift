@@ -1,5 +1,4 @@
 import Foundation
-import KleinClient
 import KleinOCI
 
 /// Releases and their deployments, read from and appended to the event log. Nothing here changes
@@ -19,17 +18,6 @@ public struct ReleaseBook: Sendable {
     public struct Deployment: Sendable {
         public let release: Release
         public let event: Event
-    }
-
-    /// Resolves `--image` once: a tag becomes the digest it names now, and everything after uses
-    /// only that digest. Checks the image against the manifest; returns the release and warnings.
-    public static func prepare(image endpoint: any ContentSource, reference: String, display: String,
-                               manifest: PlatformManifest, source: [UInt8]) async throws(PlatformError) -> (release: Release, warnings: [String]) {
-        let root = try await PlatformError.wrap("resolving the image \(display)") { try await endpoint.resolve(reference) }
-        let warnings = try await ReleaseImageCheck(endpoint: endpoint, display: display, manifest: manifest).check(root)
-        let release = Release(app: manifest.app, imageReference: display, image: root.descriptor, manifest: manifest.canonicalJSON,
-                              manifestSource: String(decoding: source, as: UTF8.self))
-        return (release, warnings)
     }
 
     /// Records a release; one that exists already (same image digest and manifest hash) is returned

@@ -1,42 +1,52 @@
-import KleinClient
 import KleinOCI
 
-/// What `klein release create` checks of an image against a platform manifest: each runnable
-/// manifest (every platform of an index) has a config, the config and the manifest together give
-/// a process to run, and the ports agree (a disagreement is a warning, not an error).
-struct ReleaseImageCheck {
-    let endpoint: any ContentSource
-    let display: String
-    let manifest: PlatformManifest
+/// What a release checks of an image against a platform manifest: each runnable manifest (every
+/// platform of an index) has a config, the config and the manifest together give a process to run,
+/// and the ports agree (a disagreement is a warning, not an error).
+///
+/// A pure check over content already fetched, so the CLI and a control plane run it identically:
+/// the caller resolves the image, fetches the manifests `runnableEntries(of:)` names and each
+/// image's `config(of:label:)`, and hands them in.
+public struct ReleaseImageCheck: Sendable {
+    /// How errors and warnings name the image (its reference as given).
+    public let display: String
+    /// The platform manifest the image is released with.
+    public let manifest: PlatformManifest
 
-    /// The warnings; throws when an image cannot run.
-    func check(_ root: FetchedManifest) async throws(PlatformError) -> [String] {
-        var images: [(label: String, manifest: ImageManifest)] = []
-        switch root.manifest {
-        case let .image(image):
-            images.append((display, image))
-        case let .index(index):
-            // Entries for no platform (`unknown/unknown`: attestations, build sources) are not run.
-            for entry in index.manifests where entry.platform.map({ $0.os != "unknown" }) ?? true {
-                let fetched = try await PlatformError.wrap("reading \(entry.digest) of \(display)") { try await endpoint.manifest(entry) }
-                guard case let .image(image) = fetched.manifest else { continue }  // nested indexes are not runnable themselves
-                images.append(("\(display) (\(entry.platform?.description ?? entry.digest.description))", image))
-            }
-            guard !images.isEmpty else { throw .release("\(display) is an index with no runnable image manifest") }
-        }
-        var warnings: [String] = []
-        for (label, image) in images {
-            warnings += try await check(image, label: label)
-        }
-        return warnings
+    /// A check of the image shown as `display` against `manifest`.
+    public init(display: String, manifest: PlatformManifest) {
+        self.display = display
+        self.manifest = manifest
     }
 
-    private func check(_ image: ImageManifest, label: String) async throws(PlatformError) -> [String] {
+    /// The entries of an index that are run: all but those for no platform (`unknown/unknown`:
+    /// attestations, build sources).
+    public static func runnableEntries(of index: ImageIndex) -> [Descriptor] {
+        index.manifests.filter { entry in entry.platform.map { $0.os != "unknown" } ?? true }
+    }
+
+    /// How errors and warnings name an image of an index: the image and the entry's platform.
+    public func label(of entry: Descriptor) -> String {
+        "\(display) (\(entry.platform?.description ?? entry.digest.description))"
+    }
+
+    /// Throws unless an index had at least one runnable image manifest (nested indexes are not
+    /// runnable themselves); `images` counts those fetched.
+    public func requireRunnable(images: Int) throws(PlatformError) {
+        guard images > 0 else { throw .release("\(display) is an index with no runnable image manifest") }
+    }
+
+    /// The config to fetch for `image`; throws when the image is not runnable (an artifact).
+    public func config(of image: ImageManifest, label: String) throws(PlatformError) -> Descriptor {
         guard image.config.mediaType.isImageConfig else {
             throw .release("\(label) is not a runnable image: its config is \(image.config.mediaType), not an image configuration")
         }
-        let bytes = try await PlatformError.wrap("reading the config of \(label)") { try await endpoint.smallBlob(image.config) }
-        let config = try PlatformError.wrap("reading the config of \(label)") { try ImageConfiguration(jsonBytes: bytes) }
+        return image.config
+    }
+
+    /// The warnings for one image, given its config; throws when the image and the manifest give
+    /// no process to run.
+    public func check(_ config: ImageConfiguration, label: String) throws(PlatformError) -> [String] {
         let process = manifest.process
         let execution = config.config
         // image-spec config.md: Entrypoint then Cmd. Replacing the entrypoint drops the image's Cmd, as `docker run --entrypoint` does.

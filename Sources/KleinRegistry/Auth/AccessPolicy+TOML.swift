@@ -1,4 +1,4 @@
-import TOMLKit
+import KleinConfig
 
 extension AccessPolicy {
     /// Loads a policy file; see ``init(toml:source:)`` for the format.
@@ -28,15 +28,17 @@ extension AccessPolicy {
         guard !toml.utf8.contains(0) else {
             throw AuthError.policy(source: source, key: "(document)", reason: "contains a NUL byte")
         }
-        let root: TOMLTable
+        let root: [String: ConfigDocument.Value]
         do {
-            root = try TOMLTable(string: toml)
-        } catch let error as TOMLParseError {
-            throw AuthError.policy(
-                source: source, key: "(document)",
-                reason: "TOML syntax error at line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)")
+            root = try ConfigDocument(toml: toml).root
+        } catch let .toml(line?, column?, reason) {
+            throw AuthError.policy(source: source, key: "(document)", reason: "TOML syntax error at line \(line), column \(column): \(reason)")
+        } catch let .refused(line, reason) {
+            throw AuthError.policy(source: source, key: "(document)", reason: "TOML syntax error at line \(line): \(reason)")
+        } catch let .toml(_, _, reason) {
+            throw AuthError.policy(source: source, key: "(document)", reason: "TOML syntax error: \(reason)")
         } catch {
-            throw AuthError.policy(source: source, key: "(document)", reason: "TOML syntax error: \(error)")
+            throw AuthError.policy(source: source, key: "(document)", reason: "\(error)")
         }
         let reader = PolicyReader(source: source)
         try reader.checkKeys(root, allowed: ["groups", "rule"], path: nil)
@@ -46,25 +48,27 @@ extension AccessPolicy {
     }
 }
 
-/// Turns TOMLKit values into policy values, with errors that name the key.
+/// Turns document values into policy values, with errors that name the key.
 private struct PolicyReader {
+    typealias Value = ConfigDocument.Value
+
     let source: String
 
     func fail(_ key: String, _ reason: String) -> AuthError {
         AuthError.policy(source: source, key: key, reason: reason)
     }
 
-    func checkKeys(_ table: TOMLTable, allowed: Set<String>, path: String?) throws(AuthError) {
+    func checkKeys(_ table: [String: Value], allowed: Set<String>, path: String?) throws(AuthError) {
         for key in table.keys.sorted() where !allowed.contains(key) {
             let full = path.map { "\($0).\(key)" } ?? key
             throw fail(full, "unknown key (expected one of: \(allowed.sorted().joined(separator: ", ")))")
         }
     }
 
-    func groups(_ value: TOMLValueConvertible?) throws(AuthError) -> [String: Set<String>] {
+    func groups(_ value: Value?) throws(AuthError) -> [String: Set<String>] {
         guard let value else { return [:] }
-        guard let table = value.table else {
-            throw fail("groups", "expected a table of name = [\"user\", …], found \(value.type)")
+        guard case let .table(table) = value else {
+            throw fail("groups", "expected a table of name = [\"user\", …], found \(Self.kind(value))")
         }
         var groups: [String: Set<String>] = [:]
         for name in table.keys {
@@ -75,23 +79,23 @@ private struct PolicyReader {
         return groups
     }
 
-    func rules(_ value: TOMLValueConvertible?, groups: [String: Set<String>]) throws(AuthError) -> [PolicyRule] {
+    func rules(_ value: Value?, groups: [String: Set<String>]) throws(AuthError) -> [PolicyRule] {
         guard let value else { return [] }
-        guard let array = value.array else {
-            throw fail("rule", "expected an array of tables ([[rule]]), found \(value.type)")
+        guard case let .array(array) = value else {
+            throw fail("rule", "expected an array of tables ([[rule]]), found \(Self.kind(value))")
         }
         var rules: [PolicyRule] = []
         for (offset, element) in array.enumerated() {
             let path = "rule[\(offset + 1)]"
-            guard let table = element.table else {
-                throw fail(path, "expected a table ([[rule]]), found \(element.type)")
+            guard case let .table(table) = element else {
+                throw fail(path, "expected a table ([[rule]]), found \(Self.kind(element))")
             }
             rules.append(try rule(table, path: path, groups: groups))
         }
         return rules
     }
 
-    func rule(_ table: TOMLTable, path: String, groups: [String: Set<String>]) throws(AuthError) -> PolicyRule {
+    func rule(_ table: [String: Value], path: String, groups: [String: Set<String>]) throws(AuthError) -> PolicyRule {
         try checkKeys(table, allowed: ["repositories", "anonymous", "users", "groups", "actions"], path: path)
         guard table["actions"] != nil else { throw fail("\(path).actions", "missing (required)") }
         let actions = try self.actions(table["actions"], key: "\(path).actions")
@@ -108,8 +112,8 @@ private struct PolicyReader {
         }
         var anonymous = false
         if let value = table["anonymous"] {
-            guard let flag = value.bool else {
-                throw fail("\(path).anonymous", "expected true or false, found \(value.type)")
+            guard case let .bool(flag) = value else {
+                throw fail("\(path).anonymous", "expected true or false, found \(Self.kind(value))")
             }
             anonymous = flag
         }
@@ -126,7 +130,7 @@ private struct PolicyReader {
             groups: groupNames, actions: actions)
     }
 
-    func actions(_ value: TOMLValueConvertible?, key: String) throws(AuthError) -> Set<PolicyAction> {
+    func actions(_ value: Value?, key: String) throws(AuthError) -> Set<PolicyAction> {
         let names = try strings(value, key: key)
         guard !names.isEmpty else { throw fail(key, "no actions listed") }
         var actions = Set<PolicyAction>()
@@ -143,18 +147,31 @@ private struct PolicyReader {
     }
 
     /// An array of non-empty strings.
-    func strings(_ value: TOMLValueConvertible?, key: String) throws(AuthError) -> [String] {
-        guard let value, let array = value.array else {
-            throw fail(key, "expected an array of strings, found \(value.map { "\($0.type)" } ?? "nothing")")
+    func strings(_ value: Value?, key: String) throws(AuthError) -> [String] {
+        guard let value, case let .array(array) = value else {
+            throw fail(key, "expected an array of strings, found \(value.map(Self.kind) ?? "nothing")")
         }
         var result: [String] = []
         for element in array {
-            guard let string = element.string else {
-                throw fail(key, "expected an array of strings, found an element of type \(element.type)")
+            guard case let .string(string) = element else {
+                throw fail(key, "expected an array of strings, found an element of type \(Self.kind(element))")
             }
             guard !string.isEmpty else { throw fail(key, "empty string") }
             result.append(string)
         }
         return result
+    }
+
+    /// A value's type as policy errors have always named it (TOML's names: `integer`, `bool`, `date-time`).
+    static func kind(_ value: Value) -> String {
+        switch value {
+        case .string: "string"
+        case .integer: "integer"
+        case .float: "floating-point number"
+        case .bool: "bool"
+        case .array: "array"
+        case .table: "table"
+        case let .other(kind): kind == "dateTime" ? "date-time" : kind
+        }
     }
 }

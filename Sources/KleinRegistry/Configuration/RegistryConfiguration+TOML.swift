@@ -1,5 +1,5 @@
 import Foundation
-import TOMLKit
+import KleinConfig
 
 extension RegistryConfiguration {
     /// Reads a configuration file over the defaults. Unknown sections and keys are errors, so a typo
@@ -22,15 +22,17 @@ extension RegistryConfiguration {
     }
 
     public mutating func load(toml text: String, source: String) throws(ConfigurationError) {
-        let root: TOMLTable
+        let document: ConfigDocument
         do {
-            root = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw .syntax(path: source, line: error.source.begin.line, column: error.source.begin.column, reason: error.description)
+            document = try ConfigDocument(toml: text)
+        } catch let .toml(line?, column?, reason) {
+            throw .syntax(path: source, line: line, column: column, reason: reason)
+        } catch let .refused(line, reason) {
+            throw .syntax(path: source, line: line, column: 1, reason: reason)
         } catch {
             throw .unreadable(path: source, reason: "\(error)")
         }
-        let reader = TOMLSectionReader(root: root, source: source)
+        let reader = TOMLSectionReader(root: document.root, source: source)
         try reader.allowOnly(["server", "storage", "gc", "auth", "tls", "log"], in: nil)
         if let listen = try reader.string("server", "listen") { try setListen(listen) }
         if let data = try reader.string("server", "data") { dataDirectory = reader.resolve(data) }
@@ -83,30 +85,32 @@ extension RegistryConfiguration {
 
 /// Typed access to `[section] key` values of a parsed TOML document, with errors naming the key.
 private struct TOMLSectionReader {
-    let root: TOMLTable
+    let root: [String: ConfigDocument.Value]
     let source: String
 
-    private func value(_ section: String, _ key: String) throws(ConfigurationError) -> (any TOMLValueConvertible)? {
-        guard let table = root[section] else { return nil }
-        guard let table = table.table else { throw .invalid(key: section, reason: "must be a table ([\(section)])") }
-        return table[key]
+    private func table(_ section: String) throws(ConfigurationError) -> [String: ConfigDocument.Value]? {
+        guard let value = root[section] else { return nil }
+        guard case let .table(members) = value else { throw .invalid(key: section, reason: "must be a table ([\(section)])") }
+        return members
     }
 
     func string(_ section: String, _ key: String) throws(ConfigurationError) -> String? {
-        guard let value = try value(section, key) else { return nil }
-        guard let string = value.string else { throw .invalid(key: "\(section).\(key)", reason: "must be a string") }
+        guard let value = try table(section)?[key] else { return nil }
+        guard case let .string(string) = value else { throw .invalid(key: "\(section).\(key)", reason: "must be a string") }
         return string
     }
 
     func bool(_ section: String, _ key: String) throws(ConfigurationError) -> Bool? {
-        guard let value = try value(section, key) else { return nil }
-        guard let bool = value.bool else { throw .invalid(key: "\(section).\(key)", reason: "must be true or false") }
+        guard let value = try table(section)?[key] else { return nil }
+        guard case let .bool(bool) = value else { throw .invalid(key: "\(section).\(key)", reason: "must be true or false") }
         return bool
     }
 
     func integer(_ section: String, _ key: String) throws(ConfigurationError) -> Int? {
-        guard let value = try value(section, key) else { return nil }
-        guard let int = value.int else { throw .invalid(key: "\(section).\(key)", reason: "must be an integer") }
+        guard let value = try table(section)?[key] else { return nil }
+        guard case let .integer(number) = value, let int = Int(exactly: number) else {
+            throw .invalid(key: "\(section).\(key)", reason: "must be an integer")
+        }
         return int
     }
 
@@ -116,7 +120,7 @@ private struct TOMLSectionReader {
     }
 
     func parseDuration(_ text: String, key: String) throws(ConfigurationError) -> Int64 {
-        guard let seconds = DurationText.seconds(text) else {
+        guard case let .success(seconds) = DurationGrammar.seconds(text) else {
             throw .invalid(key: key, reason: "\"\(text)\" is not a duration like 30s, 5m, 24h or 7d")
         }
         return seconds
@@ -124,14 +128,14 @@ private struct TOMLSectionReader {
 
     /// Rejects keys of `section` (or top-level sections when `nil`) outside `allowed`.
     func allowOnly(_ allowed: Set<String>, in section: String?) throws(ConfigurationError) {
-        let table: TOMLTable
+        let table: [String: ConfigDocument.Value]
         if let section {
-            guard let found = root[section]?.table else { return }
+            guard case let .table(found)? = root[section] else { return }
             table = found
         } else {
             table = root
         }
-        for key in table.keys where !allowed.contains(key) {
+        for key in table.keys.sorted() where !allowed.contains(key) {
             let name = section.map { "\($0).\(key)" } ?? key
             throw .invalid(key: name, reason: "unknown \(section == nil ? "section" : "key") in \(source); known: \(allowed.sorted().joined(separator: ", "))")
         }

@@ -67,14 +67,16 @@ final class RequestBody {
         return nil
     }
 
-    /// Reads the whole body into memory, refusing more than `limit` bytes.
-    func collect(upTo limit: Int) async throws -> [UInt8] {
-        var collected = ByteBuffer()
-        while var buffer = try await next() {
-            guard collected.readableBytes + buffer.readableBytes <= limit else { throw RequestBodyError.tooLarge(limit: limit) }
-            collected.writeBuffer(&buffer)
+    /// Reads the whole body into memory, refusing more than `limit` bytes. `expected` (a
+    /// `Content-Length`) sizes the result up front, so the body is held once, not regrown and copied.
+    func collect(upTo limit: Int, expected: Int? = nil) async throws -> [UInt8] {
+        var collected: [UInt8] = []
+        collected.reserveCapacity(min(max(expected ?? 0, 0), limit))
+        while let buffer = try await next() {
+            guard collected.count + buffer.readableBytes <= limit else { throw RequestBodyError.tooLarge(limit: limit) }
+            collected.append(contentsOf: buffer.readableBytesView)
         }
-        return collected.readBytes(length: collected.readableBytes) ?? []
+        return collected
     }
 
     /// Reads and discards what is left of the body, up to `limit` bytes; returns whether the body ended.

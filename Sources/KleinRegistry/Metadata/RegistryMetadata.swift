@@ -51,6 +51,9 @@ public struct UploadRecord: Sendable, Equatable {
 public protocol RegistryMetadata: Sendable {
     /// The size of a blob linked into `repository`, or `nil`.
     func blobSize(_ digest: Digest, in repository: String) async throws -> Int64?
+    /// As `blobSize`, and counts the blob as new for the GC grace window (as `mountBlob` does) when it
+    /// was last counted new before `staleBefore`.
+    func blobSize(_ digest: Digest, in repository: String, refreshingIfAddedBefore staleBefore: Int64, now: Int64) async throws -> Int64?
     /// The size of a blob anywhere in the pool, or `nil`.
     func pooledBlobSize(_ digest: Digest) async throws -> Int64?
     /// Records a verified blob and links it to `repository`; `publish` moves its file into the pool.

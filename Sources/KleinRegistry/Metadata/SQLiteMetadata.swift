@@ -57,6 +57,28 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    public func blobSize(_ digest: Digest, in repository: String, refreshingIfAddedBefore staleBefore: Int64,
+                         now: Int64) async throws -> Int64? {
+        let arguments: StatementArguments = [repository, digest.description]
+        // Read first: most blobs are fresh, and a read takes no write lock.
+        let found = try await database.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT b.size, b.added_at FROM repository_blobs l JOIN blobs b ON b.digest = l.digest
+                WHERE l.repository = ? AND l.digest = ?
+                """, arguments: arguments)
+        }
+        guard let found else { return nil }
+        let size: Int64 = found[0], added: Int64 = found[1]
+        guard added < staleBefore else { return size }
+        return try await database.write { db in
+            try db.execute(sql: """
+                UPDATE blobs SET added_at = MAX(added_at, ?)
+                WHERE digest = ? AND EXISTS (SELECT 1 FROM repository_blobs WHERE repository = ? AND digest = ?)
+                """, arguments: [now, digest.description] + arguments)
+            return db.changesCount > 0 ? size : nil
+        }
+    }
+
     public func pooledBlobSize(_ digest: Digest) async throws -> Int64? {
         try await database.read { db in
             try Int64.fetchOne(db, sql: "SELECT size FROM blobs WHERE digest = ?", arguments: [digest.description])

@@ -4,9 +4,15 @@ import NIOHTTP1
 
 extension RegistryService {
     /// end-2: `GET`/`HEAD /v2/<name>/blobs/<digest>`, with single `Range` requests answered 206.
+    /// A `HEAD` is how a pushing client learns it need not upload a blob; it counts the blob as new for
+    /// the GC grace window (at most once a minute), so the manifest that needs it finds it there.
     func getBlob(_ text: String, in name: String, request: RegistryRequest) async throws -> RegistryResponse {
         let digest = try Self.digest(text)
-        guard let size = try await metadata.blobSize(digest, in: name) else { throw RegistryError.blobUnknown(text, in: name) }
+        let now = Self.now()
+        let found = request.isHead
+            ? try await metadata.blobSize(digest, in: name, refreshingIfAddedBefore: now - 60, now: now)
+            : try await metadata.blobSize(digest, in: name)
+        guard let size = found else { throw RegistryError.blobUnknown(text, in: name) }
         var headers: HTTPHeaders = [
             "Content-Type": "application/octet-stream",
             "Docker-Content-Digest": digest.description,

@@ -29,7 +29,10 @@ extension RegistryService {
         let cutoff = now - (grace ?? configuration.gcGrace)
         report.expiredUploads = try await expireUploads(now: now, dryRun: dryRun)
         report.removedScratchFiles = try removeStaleScratch(olderThan: cutoff, dryRun: dryRun)
-        for digest in try await metadata.unreferencedBlobs(addedBefore: cutoff) {
+        let candidates = try await metadata.unreferencedBlobs(addedBefore: cutoff)
+        // Between choosing and removing, pushes go on: each removal re-checks (the race tests pause here).
+        await PausePoint.reach("registry.gc.sweep")
+        for digest in candidates {
             let size = (try? pool.size(of: digest)) ?? 0
             if dryRun {
                 report.removed.append(digest)
@@ -51,6 +54,35 @@ extension RegistryService {
             "expired_uploads": "\(report.expiredUploads)", "dry_run": "\(dryRun)",
         ])
         return report
+    }
+
+    /// Runs the registry's periodic jobs until the task is cancelled: upload sessions idle for the
+    /// configured expiry are removed every `uploadSweepInterval` seconds, whether or not garbage
+    /// collection is scheduled, and garbage is collected every `gcInterval` when one is configured.
+    /// A failed run is logged and tried again at its next time.
+    public func runPeriodicMaintenance() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await self.repeatEvery(self.uploadSweepInterval, "upload expiry") {
+                    _ = try await self.expireUploads(now: Self.now(), dryRun: false)
+                }
+            }
+            if let interval = configuration.gcInterval {
+                group.addTask {
+                    await self.repeatEvery(interval, "garbage collection") { _ = try await self.collectGarbage() }
+                }
+            }
+        }
+    }
+
+    /// How often idle upload sessions are looked for: a quarter of the expiry (at least a second), at
+    /// most hourly, so a session is gone at most a quarter of its expiry after it expired.
+    public var uploadSweepInterval: Int64 { min(max(configuration.uploadExpiry / 4, 1), 3600) }
+
+    private func repeatEvery(_ seconds: Int64, _ job: String, _ body: () async throws -> Void) async {
+        while (try? await Task.sleep(for: .seconds(seconds))) != nil {
+            do { try await body() } catch { logger.error("\(job) failed: \(error)") }
+        }
     }
 
     /// Upload sessions whose file was not written for `uploadExpiry` seconds, or whose file or record is missing.

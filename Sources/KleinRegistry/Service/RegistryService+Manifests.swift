@@ -27,12 +27,17 @@ extension RegistryService {
     /// a manifest or index whose blobs (or child manifests) the repository has.
     func putManifest(_ reference: String, in name: String, request: RegistryRequest, body: RequestBody) async throws -> RegistryResponse {
         let limit = configuration.maxManifestSize
-        if let length = request.header("Content-Length").flatMap(Int.init), length > limit {
-            throw Self.manifestTooLarge(length, limit: limit)
+        let length = request.header("Content-Length").flatMap(Int.init)
+        if let length, length > limit { throw Self.manifestTooLarge(length, limit: limit) }
+        let reserved = length ?? limit
+        guard await bodyMemory.reserve(reserved, patience: Self.bodyMemoryPatience) else {
+            throw RegistryError(.tooManyRequests, status: 429,
+                                "the registry holds as many manifest bytes as it allows in memory; retry shortly")
         }
+        defer { bodyMemory.release(reserved) }
         let bytes: [UInt8]
         do {
-            bytes = try await body.collect(upTo: limit)
+            bytes = try await body.collect(upTo: limit, expected: length)
         } catch RequestBodyError.tooLarge {
             throw Self.manifestTooLarge(nil, limit: limit)
         }

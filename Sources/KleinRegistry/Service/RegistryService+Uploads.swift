@@ -30,8 +30,7 @@ extension RegistryService {
     /// where the session ends (416 otherwise).
     func patchUpload(_ id: String, in name: String, request: RegistryRequest, body: RequestBody) async throws -> RegistryResponse {
         try await withSession(id, in: name) { state in
-            if let refusal = checkContentRange(request, state: state) { return refusal }
-            try await receive(body, into: state)
+            try await receive(body, into: state, declared: try declaredChunk(request, state: state))
             return sessionResponse(.accepted, id: id, in: name, size: state.size)
         }
     }
@@ -42,8 +41,7 @@ extension RegistryService {
             guard let digestText = request.query("digest") else {
                 throw RegistryError.digestInvalid("", "the digest query parameter is required to finish an upload")
             }
-            if let refusal = checkContentRange(request, state: state) { return refusal }
-            try await receive(body, into: state)
+            try await receive(body, into: state, declared: try declaredChunk(request, state: state))
             return try await complete(state, digestText: digestText, in: name)
         }
     }
@@ -132,32 +130,47 @@ extension RegistryService {
         }
     }
 
-    /// A `Content-Range` that does not start where the session ends gets 416 with the session's range.
-    private func checkContentRange(_ request: RegistryRequest, state: UploadState) -> RegistryResponse? {
+    /// A chunk's `Content-Range` as the client sent it, and the length it declares.
+    private struct DeclaredChunk {
+        let header: String
+        let length: Int64
+    }
+
+    /// The chunk a request's `Content-Range` declares, if it has one. A range that does not start where
+    /// the session ends, or that a sized body does not fill exactly, is refused with 416 (end-5);
+    /// `withSession` adds the session's `Location` and `Range`.
+    private func declaredChunk(_ request: RegistryRequest, state: UploadState) throws -> DeclaredChunk? {
         guard let header = request.header("Content-Range") else { return nil }
         var text = Substring(header.trimmingCharacters(in: .whitespaces))
         if text.hasPrefix("bytes=") { text = text.dropFirst(6) } else if text.hasPrefix("bytes ") { text = text.dropFirst(6) }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         let lengthHeader = request.header("Content-Length").flatMap { Int64($0) }
-        if parts.count == 2, let first = Int64(parts[0]), let last = Int64(parts[1].split(separator: "/").first ?? ""),
-           first == state.size, last >= first, lengthHeader.map({ $0 > 0 && $0 - 1 == last - first }) ?? true {
-            return nil
+        guard parts.count == 2, let first = Int64(parts[0]), let last = Int64(parts[1].split(separator: "/").first ?? ""),
+              first == state.size, last >= first, lengthHeader.map({ $0 > 0 && $0 - 1 == last - first }) ?? true else {
+            throw RegistryError(.blobUploadInvalid, status: 416,
+                "Content-Range \"\(header)\" does not continue the upload, which holds \(state.size) bytes")
         }
-        var response = RegistryResponse(error: RegistryError(.blobUploadInvalid, status: 416,
-            "Content-Range \"\(header)\" does not continue the upload, which holds \(state.size) bytes"))
-        for (field, value) in sessionHeaders(id: state.id, in: state.repository, size: state.size) {
-            response.headers.replaceOrAdd(name: field, value: value)
-        }
-        return response
+        return DeclaredChunk(header: header, length: last - first + 1)
     }
 
-    /// Streams a request body into a session.
-    private func receive(_ body: RequestBody, into state: UploadState) async throws {
+    /// Streams a request body into a session. A body of unannounced length (chunked transfer coding)
+    /// that is longer or shorter than its declared chunk is cut back out of the session and refused
+    /// with 416, so the session holds what it held before the request.
+    private func receive(_ body: RequestBody, into state: UploadState, declared: DeclaredChunk? = nil) async throws {
+        let before = state.hasher
+        var received: Int64 = 0
         while let buffer = try await body.next() {
+            received += Int64(buffer.readableBytes)
+            if let declared, received > declared.length { break }
             try buffer.withUnsafeReadableBytes { bytes in
                 try Result { () throws(StoreError) in try state.append(bytes) }.get()
             }
         }
+        guard let declared, received != declared.length else { return }
+        try Result { () throws(StoreError) in try state.rollBack(to: before) }.get()
+        let amount = received > declared.length ? "more than \(declared.length)" : "\(received)"
+        throw RegistryError(.blobUploadInvalid, status: 416,
+            "Content-Range \"\(declared.header)\" declares \(declared.length) bytes but the body held \(amount)")
     }
 
     /// Verifies a session against the client's digest, publishes it into the pool and links it.

@@ -17,6 +17,8 @@ public final class RegistryService: RequestResponder {
     let logger: Logger
     /// Where manifests are written before they are published into the pool.
     let scratch: String
+    /// Bounds the manifest bytes held in memory by requests in flight.
+    let bodyMemory: MemoryBudget
 
     public init(configuration: RegistryConfiguration, metrics: RegistryMetrics, logger: Logger) throws {
         self.configuration = configuration
@@ -31,7 +33,13 @@ public final class RegistryService: RequestResponder {
         uploads = UploadSessions(directory: "\(data)/uploads")
         metadata = try SQLiteMetadata(path: "\(data)/metadata.sqlite")
         access = try AccessControl(configuration: configuration)
+        bodyMemory = MemoryBudget(capacity: max(Self.bodyMemoryFloor, 2 * configuration.maxManifestSize))
     }
+
+    /// Manifest bytes held in memory at once: eight manifests of the default 4 MiB limit, or two of a larger one.
+    static let bodyMemoryFloor = 32 << 20
+    /// How long a manifest push waits for room in `bodyMemory` before it is answered 429.
+    static let bodyMemoryPatience: Duration = .seconds(30)
 
     func respond(to request: RegistryRequest, body: RequestBody) async -> RegistryResponse {
         guard let route = request.route else {

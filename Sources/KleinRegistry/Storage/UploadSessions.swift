@@ -45,6 +45,14 @@ final class UploadState: @unchecked Sendable {
         hasher.update(buffer)
     }
 
+    /// Drops what was appended since the hash was `earlier`: the file is cut back to its length and the
+    /// hash restored, so a refused chunk leaves the session as it was.
+    func rollBack(to earlier: DigestHasher) throws(StoreError) {
+        close()
+        hasher = earlier
+        try open()
+    }
+
     /// Checks the file holds exactly the hashed bytes and makes them durable.
     func prepareToPublish() throws(StoreError) {
         guard let file else { throw .io(path: path, operation: "publish a closed upload", errno: EBADF) }

@@ -23,7 +23,7 @@ struct Build: AsyncParsableCommand {
     @Argument(help: "The build spec (TOML).") var spec = "klein.build.toml"
     @Option(name: .shortAndLong, help: "Layout to write, [oci:]PATH[:REF] (default ./klein-images:<id>-<version>).") var output: LayoutTarget?
     @Option(help: "Also push the build, with its sources and provenance, to this registry reference.") var push: String?
-    @Flag(help: "Print the result as JSON.") var json = false
+    @OptionGroup var format: JSONOption
     @OptionGroup var client: ClientFlags
 
     func run() async throws {
@@ -54,7 +54,7 @@ struct Build: AsyncParsableCommand {
 
     private func report(_ outcome: Builder.Outcome, layout: LayoutTarget, pushed: Reference?) {
         let image = outcome.image
-        if json {
+        if format.json {
             var members: [String: JSONValue] = [
                 "digest": .string(image.index.digest.description),
                 "image": .string(image.image.digest.description),

@@ -18,12 +18,12 @@ struct Rebuild: AsyncParsableCommand {
         """
     )
     @Argument(help: "The build: [oci:]PATH[:REF] or a registry reference.") var image: ImageLocation
-    @Flag(help: "Print the comparison as JSON.") var json = false
+    @OptionGroup var format: JSONOption
     @OptionGroup var client: ClientFlags
 
     func run() async throws {
         let comparisons = try await withEmbeddedBuild(image, client) { build, _ in try Rebuilder(build: build).rebuild() }
-        if json {
+        if format.json {
             Output.printJSON(.array(comparisons.map { comparison in
                 .object([
                     "object": .string(comparison.object), "expected": .string(comparison.expected.description),
@@ -57,7 +57,7 @@ struct Verify: AsyncParsableCommand {
     )
     @Argument(help: "The build: [oci:]PATH[:REF] or a registry reference.") var image: ImageLocation
     @Option(help: "Directory local sources are relative to (the spec's directory when it was built).") var context = "."
-    @Flag(help: "Print the results as JSON.") var json = false
+    @OptionGroup var format: JSONOption
     @OptionGroup var client: ClientFlags
 
     func run() async throws {
@@ -73,7 +73,7 @@ struct Verify: AsyncParsableCommand {
             case .referenceOnly: ("reference only", "not pinned; nothing to compare", true)
             }
         }
-        if json {
+        if format.json {
             Output.printJSON(.array(zip(results, described).map { result, text in
                 .object(["artifact": .string(result.artifact), "source": .string(result.source), "result": .string(text.0), "detail": .string(text.1)])
             }))
@@ -97,12 +97,12 @@ struct Provenance: AsyncParsableCommand {
         """
     )
     @Argument(help: "The build: [oci:]PATH[:REF] or a registry reference.") var image: ImageLocation
-    @Flag(help: "Print the table as JSON.") var json = false
+    @OptionGroup var format: JSONOption
     @OptionGroup var client: ClientFlags
 
     func run() async throws {
         let entries = try await withEmbeddedBuild(image, client) { build, _ in Traceability(build: build).entries }
-        if json {
+        if format.json {
             Output.printJSON(.array(entries.map { entry in
                 .object([
                     "artifact": .string(entry.artifact), "class": .string(entry.traceClass.rawValue), "kind": .string(entry.kind),

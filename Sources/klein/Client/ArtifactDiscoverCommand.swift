@@ -16,7 +16,7 @@ struct ArtifactDiscover: AsyncParsableCommand {
     @Argument(help: "Registry reference or oci:PATH[:REF].") var reference: ImageLocation
     @Option(help: "Show only direct referrers of this artifact type.") var artifactType: String?
     @Option(help: "Levels of referrers to follow.") var depth = 8
-    @Flag(help: "Print the tree as JSON.") var json = false
+    @OptionGroup var format: JSONOption
     @OptionGroup var client: ClientFlags
 
     struct Node {
@@ -39,7 +39,7 @@ struct ArtifactDiscover: AsyncParsableCommand {
             let children = try await referrers(of: root.digest, in: endpoint, filter: filter, level: 1, visited: &visited)
             return (root, children)
         }
-        if json {
+        if format.json {
             return Output.printJSON(Node(descriptor: root, children: children).jsonValue)
         }
         print("\(reference.description)@\(root.digest)")

@@ -7,7 +7,9 @@ import KleinStore
 /// Output options of the transfer commands.
 struct TransferOutputFlags: ParsableArguments {
     @Flag(name: [.short, .long], help: "Print only the digest.") var quiet = false
-    @Flag(help: "Print one JSON document describing the result.") var json = false
+    @OptionGroup var format: JSONOption
+
+    var json: Bool { format.json }
 
     func validate() throws {
         if quiet && json { throw ValidationError("choose one of --quiet and --json") }

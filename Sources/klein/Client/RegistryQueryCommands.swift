@@ -8,7 +8,7 @@ struct Tags: AsyncParsableCommand {
         discussion: "Example:\n  klein tags localhost:5000/app"
     )
     @Argument(help: "Registry repository, host/repo (a tag or digest is ignored).") var repository: ImageLocation
-    @Flag(help: "Print a JSON array.") var json = false
+    @OptionGroup var format: JSONOption
     @OptionGroup var client: ClientFlags
 
     func run() async throws {
@@ -16,7 +16,7 @@ struct Tags: AsyncParsableCommand {
         let tags = try await withSession(client, registries: [reference.registry]) { session in
             try await session.client(for: reference.registry).tags(reference.repository)
         }
-        if json { Output.printJSON(.array(tags.map(JSONValue.string))) } else { tags.forEach { print($0) } }
+        if format.json { Output.printJSON(.array(tags.map(JSONValue.string))) } else { tags.forEach { print($0) } }
     }
 }
 
@@ -91,7 +91,7 @@ struct Catalog: AsyncParsableCommand {
         discussion: "Example:\n  klein catalog localhost:5000"
     )
     @Argument(help: "Registry host[:port].") var host: String
-    @Flag(help: "Print a JSON array.") var json = false
+    @OptionGroup var format: JSONOption
     @OptionGroup var client: ClientFlags
 
     func run() async throws {
@@ -99,6 +99,6 @@ struct Catalog: AsyncParsableCommand {
         let repositories = try await withSession(client, registries: [registry]) { session in
             try await session.client(for: registry).catalog()
         }
-        if json { Output.printJSON(.array(repositories.map(JSONValue.string))) } else { repositories.forEach { print($0) } }
+        if format.json { Output.printJSON(.array(repositories.map(JSONValue.string))) } else { repositories.forEach { print($0) } }
     }
 }

@@ -18,11 +18,11 @@ struct ManifestValidate: ParsableCommand {
         discussion: "Example:\n  klein manifest validate klein.platform.toml"
     )
     @Argument(help: "The platform manifest.") var file = "klein.platform.toml"
-    @Flag(help: "Print the result as JSON.") var json = false
+    @OptionGroup var format: JSONOption
 
     func run() throws {
         let manifest = try PlatformManifest.load(file: file).manifest
-        if json {
+        if format.json {
             Output.printJSON(.object(["app": .string(manifest.app), "hash": .string(manifest.contentHash.description), "valid": .bool(true)]))
         } else {
             print("\(file): valid, app \(manifest.app), hash \(manifest.contentHash)")
@@ -53,11 +53,11 @@ struct ManifestExplain: ParsableCommand {
         discussion: "Examples:\n  klein manifest explain klein.platform.toml\n  klein manifest explain --json"
     )
     @Argument(help: "The platform manifest.") var file = "klein.platform.toml"
-    @Flag(help: "Print the effective manifest, its defaulted keys and its hash as JSON.") var json = false
+    @OptionGroup var format: JSONOption
 
     func run() throws {
         let manifest = try PlatformManifest.load(file: file).manifest
-        if json {
+        if format.json {
             let effective = (try? JSONParser.parse(manifest.canonicalJSON)) ?? .null
             Output.printJSON(.object(["manifest": effective, "defaults": .array(manifest.defaulted.map(JSONValue.string)),
                                       "hash": .string(manifest.contentHash.description)]))

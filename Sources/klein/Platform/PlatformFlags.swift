@@ -3,9 +3,12 @@ import Foundation
 import KleinOCI
 import KleinPlatform
 
-/// Where the platform's event log lives and who is acting: shared by `klein release` and `klein log`.
+/// Where the platform's event log lives and who is acting: shared by `klein release` and `klein events`.
 struct PlatformFlags: ParsableArguments {
-    @Option(help: "Data directory; the event log is DATA/events.sqlite (default ./klein-data).") var data = "./klein-data"
+    @OptionGroup var dataOption: DataOption
+
+    /// The data directory; the event log is DATA/events.sqlite.
+    var data: String { dataOption.directory }
     @Option(help: "Who is acting, recorded in each event (default USER@HOST).") var actor: String?
 
     var logPath: String { Self.logPath(in: data) }

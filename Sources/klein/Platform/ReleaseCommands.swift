@@ -30,7 +30,7 @@ struct ReleaseCreate: AsyncParsableCommand {
     )
     @Option(help: "The image: a registry reference or [oci:]PATH[:REF]; a tag is resolved to its digest now.") var image: ImageLocation
     @Option(help: "The platform manifest (TOML).") var manifest = "klein.platform.toml"
-    @Flag(help: "Print the release as JSON.") var json = false
+    @OptionGroup var format: JSONOption
     @OptionGroup var platform: PlatformFlags
     @OptionGroup var client: ClientFlags
 
@@ -38,11 +38,11 @@ struct ReleaseCreate: AsyncParsableCommand {
         let (validated, source) = try PlatformManifest.load(file: manifest)
         let prepared = try await withSession(client, registries: [image.registry].compactMap { $0 }) { session in
             let (endpoint, reference) = try image.source(in: session)
-            return try await ReleaseBook.prepare(image: endpoint, reference: reference, display: image.description, manifest: validated, source: source)
+            return try await Self.prepare(image: endpoint, reference: reference, display: image.description, manifest: validated, source: source)
         }
         for warning in prepared.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         let (entry, isNew) = try await platform.book(create: true).record(prepared.release, actor: platform.who, at: Date())
-        if json {
+        if format.json {
             var summary = entry.release.summaryJSON.objectValue ?? [:]
             summary["created"] = .bool(isNew)
             summary["event"] = .integer(entry.created.sequence)
@@ -62,7 +62,7 @@ struct ReleaseList: AsyncParsableCommand {
         discussion: "Examples:\n  klein release list\n  klein release list web --json"
     )
     @Argument(help: "Only this app's releases.") var app: String?
-    @Flag(help: "Print the releases as JSON.") var json = false
+    @OptionGroup var format: JSONOption
     @OptionGroup var platform: PlatformFlags
 
     func run() async throws {
@@ -70,7 +70,7 @@ struct ReleaseList: AsyncParsableCommand {
         let entries = try await book.entries().filter { app == nil || $0.release.app == app }
         var current: [String: Digest] = [:]
         for name in Set(entries.map(\.release.app)) { current[name] = try await book.deployments(of: name).last?.release.id }
-        if json {
+        if format.json {
             Output.printJSON(.array(entries.map { entry in
                 var summary = entry.release.summaryJSON.objectValue ?? [:]
                 summary["created_at"] = .string(entry.created.time)
@@ -95,13 +95,13 @@ struct ReleaseShow: AsyncParsableCommand {
         discussion: "Example:\n  klein release show 3f2a9c"
     )
     @Argument(help: "The release: its digest or a unique prefix of it.") var release: String
-    @Flag(help: "Print the release, with its effective manifest and source, as JSON.") var json = false
+    @OptionGroup var format: JSONOption
     @OptionGroup var platform: PlatformFlags
 
     func run() async throws {
         let entry = try await platform.book(create: false).entry(named: release)
         let release = entry.release
-        if json {
+        if format.json {
             var summary = release.summaryJSON.objectValue ?? [:]
             summary["created_at"] = .string(entry.created.time)
             summary["actor"] = .string(entry.created.actor)
@@ -127,14 +127,14 @@ struct ReleaseDiffCommand: AsyncParsableCommand {
     )
     @Argument(help: "The earlier release.") var a: String
     @Argument(help: "The later release.") var b: String
-    @Flag(help: "Print the changes as JSON.") var json = false
+    @OptionGroup var format: JSONOption
     @OptionGroup var platform: PlatformFlags
 
     func run() async throws {
         let book = try platform.book(create: false)
         let first = try await book.entry(named: a).release, second = try await book.entry(named: b).release
         let diff = ReleaseDiff(from: first, to: second)
-        if json {
+        if format.json {
             Output.printJSON(.object([
                 "image": .object(["from": .string(first.image.digest.description), "to": .string(second.image.digest.description),
                                   "changed": .bool(diff.imageChanged)]),

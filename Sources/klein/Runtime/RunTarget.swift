@@ -15,7 +15,10 @@ struct RunTargetOptions: ParsableArguments {
     @Option(help: "The node configuration, node.toml (default: volumes and secrets under --data, this machine's platform).") var node: String?
     @Option(name: .customLong("env"), help: "Set NAME=VALUE in the process's environment (images only; repeatable).") var env: [String] = []
     @Option(name: .customLong("unset-env"), help: "Remove NAME from the image's environment (images only; repeatable).") var unsetEnv: [String] = []
-    @Option(help: "Data directory: the event log, pulled images (DATA/images), unpacked images (DATA/rootfs).") var data = "./klein-data"
+    @OptionGroup var dataOption: DataOption
+
+    /// The data directory: the event log, pulled images (DATA/images), unpacked images (DATA/rootfs).
+    var data: String { dataOption.directory }
     @OptionGroup var client: ClientFlags
 
     /// A release is named by its digest or a hex prefix of it; anything else, or a path that exists, is an image.

@@ -95,10 +95,10 @@ struct RootfsPrune: ParsableCommand {
           klein rootfs prune --data /var/lib/klein
         """
     )
-    @Option(help: "Data directory (default ./klein-data).") var data = "./klein-data"
+    @OptionGroup var dataOption: DataOption
 
     func run() throws {
-        let removed = try RootfsCache(directory: "\(data)/rootfs").prune()
+        let removed = try RootfsCache(directory: "\(dataOption.directory)/rootfs").prune()
         removed.forEach { print("removed \($0)") }
         print("\(removed.count) removed")
     }

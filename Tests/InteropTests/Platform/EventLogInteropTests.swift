@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The event log as a user's processes see it: rows altered or deleted with SQLite itself are named by
-/// `klein log verify`, two processes appending at once keep one chain, and `kill -9` in the middle of
+/// `klein events verify`, two processes appending at once keep one chain, and `kill -9` in the middle of
 /// appends never leaves a broken one.
 @Suite struct EventLogInteropTests {
     /// A log in `scratch/data` holding one release of app `web`; returns the release's digest.
@@ -27,7 +27,7 @@ import Testing
         let scratch = try Scratch()
         let release = try Self.logWithRelease(scratch)
         for _ in 0..<3 { try Tools.klein("release", "deploy", release, "--data", "\(scratch.path)/data") }
-        #expect(try Tools.klein("log", "verify", "--data", "\(scratch.path)/data").contains("4 events, chain intact"))
+        #expect(try Tools.klein("events", "verify", "--data", "\(scratch.path)/data").contains("4 events, chain intact"))
 
         // Klein's own triggers refuse the change; someone who drops them is caught by verify.
         let refused = try Tools.run("python3", ["-c", "import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute(\"UPDATE events SET actor='x'\")",
@@ -37,7 +37,7 @@ import Testing
             DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
             UPDATE events SET actor = 'mallory' WHERE sequence = 3;
             """)
-        var result = try Tools.run("klein", ["log", "verify", "--data", "\(scratch.path)/data"])
+        var result = try Tools.run("klein", ["events", "verify", "--data", "\(scratch.path)/data"])
         #expect(!result.succeeded && result.stderr.contains("event 3: its content was altered"), "\(result.stderr)")
 
         // Re-hashing the altered row (the hash is sha256 of the canonical JSON of its other fields, which
@@ -52,11 +52,11 @@ import Testing
             db.execute("UPDATE events SET hash = ? WHERE sequence = 3", ("sha256:" + hashlib.sha256(canonical.encode()).hexdigest(),))
             db.commit()
             """, "\(scratch.path)/data/events.sqlite")
-        result = try Tools.run("klein", ["log", "verify", "--data", "\(scratch.path)/data"])
+        result = try Tools.run("klein", ["events", "verify", "--data", "\(scratch.path)/data"])
         #expect(!result.succeeded && result.stderr.contains("event 4: it does not follow event 3"), "\(result.stderr)")
 
         try Self.sql(scratch, "DELETE FROM events WHERE sequence = 2;")
-        result = try Tools.run("klein", ["log", "verify", "--data", "\(scratch.path)/data"])
+        result = try Tools.run("klein", ["events", "verify", "--data", "\(scratch.path)/data"])
         #expect(!result.succeeded && result.stderr.contains("event 2 is missing"), "\(result.stderr)")
     }
 
@@ -71,8 +71,8 @@ import Testing
             let run = writer.finish()
             #expect(run.succeeded, "\(run.stderr)")
         }
-        #expect(try Tools.klein("log", "verify", "--data", "\(scratch.path)/data").contains("\(1 + 2 * rounds) events, chain intact"))
-        let actors = try Tools.klein("log", "show", "--json", "--data", "\(scratch.path)/data").split(separator: "\n").compactMap {
+        #expect(try Tools.klein("events", "verify", "--data", "\(scratch.path)/data").contains("\(1 + 2 * rounds) events, chain intact"))
+        let actors = try Tools.klein("events", "show", "--json", "--data", "\(scratch.path)/data").split(separator: "\n").compactMap {
             (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["actor"] as? String
         }
         #expect(actors.filter { $0 == "a" }.count == rounds && actors.filter { $0 == "b" }.count == rounds)
@@ -88,11 +88,11 @@ import Testing
             kill(writer.process.processIdentifier, SIGKILL)
             writer.process.waitUntilExit()
             _ = writer.finish()
-            let verified = try Tools.run("klein", ["log", "verify", "--data", "\(scratch.path)/data"])
+            let verified = try Tools.run("klein", ["events", "verify", "--data", "\(scratch.path)/data"])
             #expect(verified.succeeded, "after a kill at \(delay) s: \(verified.stderr)")
         }
         // The log still takes appends.
         try Tools.klein("release", "deploy", release, "--data", "\(scratch.path)/data")
-        #expect(try Tools.run("klein", ["log", "verify", "--data", "\(scratch.path)/data"]).succeeded)
+        #expect(try Tools.run("klein", ["events", "verify", "--data", "\(scratch.path)/data"]).succeeded)
     }
 }

@@ -83,7 +83,7 @@ import Testing
         result = try Tools.run("klein", ["release", "create", "--image", noProcess, "--manifest", "\(scratch.path)/web.toml", "--data", data])
         #expect(result.succeeded, "\(result.stderr)")
         #expect(result.stderr.contains("warning:") && result.stderr.contains("8080/tcp"), "\(result.stderr)")
-        #expect(try Tools.klein("log", "verify", "--data", data).contains("1 event,"))
+        #expect(try Tools.klein("events", "verify", "--data", data).contains("1 event,"))
     }
 
     @Test func anIndexStaysPinnedByTheIndexDigest() throws {
@@ -102,7 +102,7 @@ import Testing
         // Creating the same pair again records nothing.
         let again = try Tools.run("klein", ["release", "create", "--image", "oci:\(scratch.path)/images:multi", "--manifest", "\(scratch.path)/web.toml", "--data", data])
         #expect(again.succeeded && again.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == release && again.stderr.contains("nothing recorded"))
-        #expect(try Tools.klein("log", "verify", "--data", data).contains("1 event,"))
+        #expect(try Tools.klein("events", "verify", "--data", data).contains("1 event,"))
     }
 
     @Test func rollbacksAreNewEventsPointingAtEarlierReleases() throws {
@@ -130,7 +130,7 @@ import Testing
         let list = try Tools.klein("release", "list", "web", "--data", data)
         #expect(list.split(separator: "\n").contains { $0.hasPrefix("*") && $0.contains(String(releases[0].dropFirst(7).prefix(12))) }, "\(list)")
 
-        let events = try Tools.klein("log", "show", "--json", "--data", data).split(separator: "\n").compactMap {
+        let events = try Tools.klein("events", "show", "--json", "--data", data).split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
         #expect(events.map { $0["kind"] as? String } == ["release.created", "release.created", "release.created", "deploy.requested", "deploy.requested", "rollback"])
@@ -139,6 +139,6 @@ import Testing
         for (index, event) in events.enumerated().dropFirst() {
             #expect(event["previous"] as? String == events[index - 1]["hash"] as? String)
         }
-        #expect(try Tools.klein("log", "verify", "--data", data).contains("6 events, chain intact"))
+        #expect(try Tools.klein("events", "verify", "--data", data).contains("6 events, chain intact"))
     }
 }

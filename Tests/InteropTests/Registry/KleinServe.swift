@@ -21,6 +21,13 @@ final class KleinServe {
         self.init(launch, ready: try launch.waitBlocking())
     }
 
+    /// Starts with `--config file` and no other flag, in `directory`: where it listens and keeps its data
+    /// come from the file alone. `data` is where the test expects the data directory to be.
+    convenience init(scratch: Scratch, configuredBy file: String, expectingData data: String, in directory: String) throws {
+        let launch = try Launch(scratch: scratch, data: data, serveArguments: ["--config", file], scheme: "http", timeout: 30, directory: directory)
+        self.init(launch, ready: try launch.waitBlocking())
+    }
+
     /// As `init(scratch:data:arguments:scheme:timeout:)`, but waits for the server without blocking a thread.
     static func start(
         scratch: Scratch, data: String? = nil, arguments: [String] = [], scheme: String = "http", timeout: TimeInterval = 30
@@ -46,6 +53,13 @@ final class KleinServe {
     }
 
     var isRunning: Bool { process.isRunning }
+
+    /// A field of the server's `/proc/PID/status` in KiB, such as `VmHWM` (peak resident set) or `VmRSS`.
+    func memoryKiB(_ field: String) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("\(field):") }, "no \(field) in /proc status")
+        return try #require(Int(line.split(separator: " ").dropFirst().first ?? ""), "\(line)")
+    }
 
     /// Sends SIGTERM and waits; a server that does not exit on its own within `timeout` is killed and the test fails.
     func stop(timeout: TimeInterval = 10, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -83,13 +97,18 @@ final class KleinServe {
 
         init(scratch: Scratch, data: String?, arguments: [String], scheme: String, timeout: TimeInterval) throws {
             let data = data ?? "\(scratch.path)/registry-data"
+            try self.init(scratch: scratch, data: data, serveArguments: ["--listen", "127.0.0.1:0", "--data", data] + arguments,
+                          scheme: scheme, timeout: timeout)
+        }
+
+        /// `klein serve serveArguments`, run in `directory` (default: this process's), keeping its data in `data`.
+        init(scratch: Scratch, data: String, serveArguments: [String], scheme: String, timeout: TimeInterval, directory: String? = nil) throws {
             let instance = UUID().uuidString
             self.data = data
             self.scheme = scheme
             stdoutPath = "\(scratch.path)/serve-\(instance).out"
             stderrPath = "\(scratch.path)/serve-\(instance).err"
-            process = try Process.server(
-                Tools.klein, ["serve", "--listen", "127.0.0.1:0", "--data", data] + arguments, stdout: stdoutPath, stderr: stderrPath)
+            process = try Process.server(Tools.klein, ["serve"] + serveArguments, stdout: stdoutPath, stderr: stderrPath, directory: directory)
             deadline = Date().addingTimeInterval(timeout)
         }
 

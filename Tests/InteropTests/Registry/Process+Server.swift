@@ -7,12 +7,13 @@ import Glibc
 extension Process {
     /// Starts `executable` with standard output and error going to the files `stdout` and `stderr`
     /// (created empty; one path for both shares one file) and no standard input.
-    static func server(_ executable: String, _ arguments: [String], stdout: String, stderr: String) throws -> Process {
+    static func server(_ executable: String, _ arguments: [String], stdout: String, stderr: String, directory: String? = nil) throws -> Process {
         _ = FileManager.default.createFile(atPath: stdout, contents: nil)
         _ = FileManager.default.createFile(atPath: stderr, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
         process.standardOutput = out
         process.standardError = stdout == stderr ? out : try FileHandle(forWritingTo: URL(fileURLWithPath: stderr))

@@ -48,6 +48,37 @@ import Testing
         try Tools.klein("registry", "fsck", "--data", data)
     }
 
+    /// `kill -9` the moment the tenth push is acknowledged (a count, not a sleep), with the client still
+    /// pushing blobs and manifests as fast as it can: every blob and manifest acknowledged with 201
+    /// before the kill survives it, byte for byte, and the store is consistent.
+    @Test func killedRightAfterTenAcknowledgementsLosesNothingAcknowledged() async throws {
+        let scratch = try Scratch()
+        let data = "\(scratch.path)/data"
+        var server = try KleinServe(scratch: scratch, data: data)
+        let acknowledged = "\(scratch.path)/acknowledged"
+        let pusher = try Tools.start("python3", ["-c", Self.pushUntilCutOff, server.host, acknowledged])
+        let countAcknowledged = { (try? String(contentsOfFile: acknowledged, encoding: .utf8))?.count { $0 == "\n" } ?? 0 }
+        let before = try await polled(for: 60, every: .milliseconds(2), { countAcknowledged() }, until: { $0 >= 10 })
+        try #require(before >= 10, "the pusher's pushes were acknowledged")
+        server.crash()
+        pusher.process.waitUntilExit()
+        _ = pusher.finish()
+
+        let lines = try String(contentsOfFile: acknowledged, encoding: .utf8).split(separator: "\n")
+        server = try KleinServe(scratch: scratch, data: data)
+        defer { server.stop() }
+        for line in lines {
+            let fields = line.split(separator: " ").map(String.init)
+            try #require(fields.count == 3, "\(line)")
+            let (kind, repository, digest) = (fields[0], fields[1], fields[2])
+            let fetched = try await server.http.get("/v2/\(repository)/\(kind == "blob" ? "blobs" : "manifests")/\(digest)",
+                                                    accept: "application/vnd.oci.image.manifest.v1+json")
+            fetched.expectStatus(200)
+            #expect(TestBlob(fetched.body).digest == digest, "acknowledged \(kind) \(digest) survived intact")
+        }
+        try Tools.klein("registry", "fsck", "--data", data)
+    }
+
     @Test func uploadSessionsSurviveARestart() async throws {
         let scratch = try Scratch()
         let data = "\(scratch.path)/data"
@@ -108,6 +139,41 @@ import Testing
             #expect(server.isRunning, "klein serve died in round \(round): \(server.log.suffix(2000))")
         }
     }
+
+    /// python3 -c: pushes random 64 KiB blobs to `argv[1]`, and after every second blob an image
+    /// manifest of them, until the server goes away; appends `blob|manifest REPOSITORY DIGEST` to the file
+    /// `argv[2]` (flushed) as each is acknowledged with 201.
+    private static let pushUntilCutOff = """
+        import hashlib, http.client, json, os, sys
+        host, port = sys.argv[1].split(":")
+        log = open(sys.argv[2], "a", buffering=1)
+        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        def put(method, path, body, content_type):
+            connection.request(method, path, body, {"Content-Type": content_type})
+            response = connection.getresponse()
+            response.read()
+            return response.status
+        repository = "killed/push"
+        try:
+            for round in range(10000):
+                blobs = []
+                for kind in ("config", "layer"):
+                    body = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []},
+                                       "nonce": os.urandom(16).hex()}).encode() if kind == "config" else os.urandom(65536)
+                    digest = "sha256:" + hashlib.sha256(body).hexdigest()
+                    if put("POST", "/v2/%s/blobs/uploads/?digest=%s" % (repository, digest), body, "application/octet-stream") == 201:
+                        log.write("blob %s %s\\n" % (repository, digest))
+                    blobs.append((digest, len(body)))
+                (config, config_size), (layer, layer_size) = blobs
+                manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": config_size},
+                    "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer, "size": layer_size}]}).encode()
+                digest = "sha256:" + hashlib.sha256(manifest).hexdigest()
+                if put("PUT", "/v2/%s/manifests/%s" % (repository, digest), manifest, "application/vnd.oci.image.manifest.v1+json") == 201:
+                    log.write("manifest %s %s\\n" % (repository, digest))
+        except (OSError, http.client.HTTPException):
+            pass
+        """
 
     /// python3 -c: PATCH `argv[2]` on `argv[1]` declaring 4 MiB, send `argv[3]` bytes, then close, or half-close and wait for EOF when `argv[4]` is 1.
     private static let cutOffPatch = """

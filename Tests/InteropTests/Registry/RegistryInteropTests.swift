@@ -62,6 +62,53 @@ import Testing
         try Tools.klein("registry", "fsck", "--data", server.data)
     }
 
+    /// GC racing a push that reuses blobs GC may take, at the race's one dangerous point: GC has chosen
+    /// blobs (orphans older than the grace period) and is about to remove them, held there by its pause
+    /// point. The client checks the blobs exist (HEAD), then pushes its manifest either while GC is still
+    /// held (GC's removal re-checks references in its transaction) or after GC finished (the HEAD counted
+    /// the blobs as new). Every round, the push is acknowledged, its blobs stay and fsck is clean.
+    @Test func gcRacingAPushThatReusesOrphansNeverBreaksIt() async throws {
+        let scratch = try Scratch()
+        let server = try await KleinServe.start(scratch: scratch)
+        defer { server.stop() }
+        let repository = "race/image"
+        for round in 0..<4 {
+            let config = TestContent.config(), layer = TestContent.randomLayer()
+            for blob in [config, layer] { try await server.http.pushBlob(repository, blob) }
+            // Every blob two hours older: past GC's one-hour grace, as if pushed long ago and left unreferenced.
+            try Tools.peer("python3", "-c", """
+                import sqlite3, sys
+                db = sqlite3.connect(sys.argv[1], timeout=30)
+                db.execute("UPDATE blobs SET added_at = added_at - 7200")
+                db.commit()
+                """, "\(server.data)/metadata.sqlite")
+            let pause = "\(scratch.path)/gc-paused-\(round)"
+            let gc = try Tools.start("klein", ["registry", "gc", "--data", server.data, "--grace", "1h", "--json"],
+                                     environment: ["KLEIN_PAUSE_AT": "registry.gc.sweep=\(pause)"])
+            let paused = try await polled(for: 60, every: .milliseconds(20), { FileManager.default.fileExists(atPath: pause) }, until: { $0 })
+            try #require(paused, "klein registry gc reached its pause point")
+            for blob in [config, layer] {
+                try await server.http.head("/v2/\(repository)/blobs/\(blob.digest)").expectStatus(200)
+            }
+            let manifest = TestContent.imageManifest(config: config, layers: [layer])
+            let pushFirst = round.isMultiple(of: 2)
+            if pushFirst { try await server.http.putManifest(repository, "v\(round)", manifest).expectStatus(201) }
+            try FileManager.default.removeItem(atPath: pause)
+            gc.process.waitUntilExit()
+            let report = gc.finish()
+            #expect(report.succeeded, "\(report.stderr)")
+            if !pushFirst { try await server.http.putManifest(repository, "v\(round)", manifest).expectStatus(201) }
+            #expect(!report.stdout.contains(config.digest) && !report.stdout.contains(layer.digest),
+                    "round \(round): GC removed a blob of the push: \(report.stdout)")
+            for blob in [config, layer] {
+                let pulled = try await server.http.get("/v2/\(repository)/blobs/\(blob.digest)")
+                pulled.expectStatus(200)
+                #expect(pulled.body == blob.data)
+            }
+        }
+        try Tools.klein("registry", "fsck", "--data", server.data)
+    }
+
     @Test func gcDuringPushesNeverBreaksThem() throws {
         let scratch = try Scratch()
         let layout = try RegistryFixtures.debianLayout(in: scratch)

@@ -36,6 +36,19 @@ import Testing
         #expect(status == 404, "the server's own collector removed the unreferenced blob")
     }
 
+    @Test func abandonedUploadSessionsExpireWithoutGarbageCollection() async throws {
+        let scratch = try Scratch()
+        // No --gc-interval: expiring sessions is a schedule of its own.
+        let server = try KleinServe(scratch: scratch, arguments: ["--upload-expiry", "2s"])
+        defer { server.stop() }
+        // Started (202): checking it is there would race the 2 s expiry on a busy machine.
+        let location = try await server.http.startUpload("ops/expiry")
+        // A busy machine may run the sweep late.
+        let status = try await polled(for: 60, every: .milliseconds(200), { try await server.http.get(location).status },
+                                      until: { $0 != 204 })
+        #expect(status == 404, "the idle session expired on the server's own schedule")
+    }
+
     @Test func servesTLSWithAGivenCertificate() throws {
         let scratch = try Scratch()
         try Tools.peer("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
@@ -72,6 +85,25 @@ import Testing
         let blob = TestBlob(Data("config".utf8))
         try await server.http.postBlob("ops/config", blob).expectStatus(201)
         try await server.http.send("DELETE", "/v2/ops/config/blobs/\(blob.digest)").expectStatus(405)
+    }
+
+    @Test func pathsInTheConfigurationFileAreRelativeToIt() async throws {
+        let scratch = try Scratch()
+        let config = try scratch.write("etc/klein/registry.toml", """
+            [server]
+            listen = "127.0.0.1:0"
+            data = "../data"
+            """)
+        let elsewhere = "\(scratch.path)/working-directory"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        // No --data or --listen: the test helpers' usual flags would hide where the file sends the data.
+        let server = try KleinServe(scratch: scratch, configuredBy: config, expectingData: "\(scratch.path)/etc/data", in: elsewhere)
+        defer { server.stop() }
+        let blob = TestBlob(Data("relative".utf8))
+        try await server.http.postBlob("ops/relative", blob).expectStatus(201)
+        let hex = blob.digest.split(separator: ":").last.map(String.init) ?? ""
+        #expect(FileManager.default.fileExists(atPath: "\(server.data)/blobs/sha256/\(hex)"), "the blob is under the file's ../data")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere).isEmpty, "nothing lands in the working directory")
     }
 
     @Test(arguments: [

@@ -4,7 +4,7 @@ import Testing
 /// Signals sent to `klein run` reach the container's process through the runtime, and klein returns
 /// the exit code the container chose in its handler.
 @Suite(.serialized, .timeLimit(.minutes(2))) struct RuntimeSignalTests {
-    @Test(arguments: [(SIGTERM, "TERM"), (SIGINT, "INT"), (SIGHUP, "HUP")])
+    @Test(arguments: [(SIGTERM, "TERM"), (SIGINT, "INT"), (SIGHUP, "HUP"), (SIGQUIT, "QUIT"), (SIGUSR1, "USR1"), (SIGUSR2, "USR2")])
     func aSignalToKleinRunReachesTheContainer(signal: Int32, name: String) throws {
         let fixture = try RuntimeFixture()
         let image = try fixture.busybox("signals")

@@ -14,8 +14,10 @@ public struct NodeConfiguration: Sendable, Hashable {
     public var cgroupParent: String
     /// `runc`, `crun` or a path; nil picks the first of them on `PATH`.
     public var runtime: String?
+    /// The GPUs present, each with its device nodes.
     public var gpus: [GPU]
 
+    /// A node's configuration; what is not given is the default `node.toml` has.
     public init(platform: Platform, volumesDirectory: String, secretsDirectory: String, cgroupParent: String = "/klein",
                 runtime: String? = nil, gpus: [GPU] = []) {
         self.platform = platform
@@ -29,9 +31,12 @@ public struct NodeConfiguration: Sendable, Hashable {
     /// One GPU: its vendor and the device nodes a container needs to use it (its own node and any
     /// shared control nodes, such as `/dev/nvidiactl`).
     public struct GPU: Sendable, Hashable {
+        /// `nvidia`, `amd` or `intel`.
         public let kind: String
+        /// Device nodes under /dev.
         public let devices: [String]
 
+        /// A GPU of `kind` reached through `devices`.
         public init(kind: String, devices: [String]) {
             self.kind = kind
             self.devices = devices

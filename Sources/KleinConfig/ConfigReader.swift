@@ -1,18 +1,21 @@
-/// Reads typed values out of a `SpecDocument`, collecting every problem instead of stopping at the
-/// first, so a user fixes a spec in one round. Each getter returns `nil` after recording a problem.
-public final class SpecReader {
-    public let document: SpecDocument
-    public private(set) var problems: [SpecProblem] = []
+/// Reads typed values out of a `ConfigDocument`, collecting every problem instead of stopping at the
+/// first, so a user fixes a document in one round. Each getter returns `nil` after recording a problem.
+public final class ConfigReader {
+    /// The document read.
+    public let document: ConfigDocument
+    /// Every problem recorded so far, in the order found.
+    public private(set) var problems: [ConfigProblem] = []
 
-    public init(_ document: SpecDocument) { self.document = document }
+    /// A reader of `document`, with no problems yet.
+    public init(_ document: ConfigDocument) { self.document = document }
 
     /// Records a problem at `keyPath`, with the line the key is on.
     public func problem(_ keyPath: String, _ message: String) {
-        problems.append(SpecProblem(keyPath: keyPath, line: document.line(of: keyPath), message: message))
+        problems.append(ConfigProblem(keyPath: keyPath, line: document.line(of: keyPath), message: message))
     }
 
     /// A table at `keyPath` ("" for the root), checking that it has no keys outside `known`.
-    public func table(_ keyPath: String, in parent: [String: SpecDocument.Value], key: String, known: Set<String>) -> [String: SpecDocument.Value]? {
+    public func table(_ keyPath: String, in parent: [String: ConfigDocument.Value], key: String, known: Set<String>) -> [String: ConfigDocument.Value]? {
         guard let value = parent[key] else { return nil }
         guard case let .table(members) = value else {
             problem(keyPath, "must be a table, found \(value.typeName)")
@@ -23,7 +26,7 @@ public final class SpecReader {
     }
 
     /// Flags keys of `members` not in `known`, suggesting the closest known key.
-    public func rejectUnknown(_ members: [String: SpecDocument.Value], at keyPath: String, known: Set<String>) {
+    public func rejectUnknown(_ members: [String: ConfigDocument.Value], at keyPath: String, known: Set<String>) {
         for key in members.keys.sorted() where !known.contains(key) {
             let path = keyPath.isEmpty ? key : "\(keyPath).\(key)"
             var message = "unknown key"
@@ -33,34 +36,33 @@ public final class SpecReader {
         }
     }
 
-    public func string(_ members: [String: SpecDocument.Value], _ key: String, at keyPath: String) -> String? {
-        guard let value = members[key] else { return nil }
-        guard case let .string(text) = value else {
-            problem(keyPath, "must be a string, found \(value.typeName)")
-            return nil
-        }
-        return text
+    /// The string `members[key]`, reported at `keyPath`; nil when absent or not a string.
+    public func string(_ members: [String: ConfigDocument.Value], _ key: String, at keyPath: String) -> String? {
+        scalar(members[key], at: keyPath, "a string") { if case let .string(text) = $0 { text } else { nil } }
     }
 
-    public func integer(_ members: [String: SpecDocument.Value], _ key: String, at keyPath: String) -> Int64? {
-        guard let value = members[key] else { return nil }
-        guard case let .integer(number) = value else {
-            problem(keyPath, "must be an integer, found \(value.typeName)")
-            return nil
-        }
-        return number
+    /// The integer `members[key]`, reported at `keyPath`; nil when absent or not an integer.
+    public func integer(_ members: [String: ConfigDocument.Value], _ key: String, at keyPath: String) -> Int64? {
+        scalar(members[key], at: keyPath, "an integer") { if case let .integer(number) = $0 { number } else { nil } }
     }
 
-    public func bool(_ members: [String: SpecDocument.Value], _ key: String, at keyPath: String) -> Bool? {
-        guard let value = members[key] else { return nil }
-        guard case let .bool(flag) = value else {
-            problem(keyPath, "must be true or false, found \(value.typeName)")
-            return nil
-        }
-        return flag
+    /// The boolean `members[key]`, reported at `keyPath`; nil when absent or not a boolean.
+    public func bool(_ members: [String: ConfigDocument.Value], _ key: String, at keyPath: String) -> Bool? {
+        scalar(members[key], at: keyPath, "true or false") { if case let .bool(flag) = $0 { flag } else { nil } }
     }
 
-    public func strings(_ members: [String: SpecDocument.Value], _ key: String, at keyPath: String) -> [String]? {
+    /// `extract(value)`, or nil after reporting that `value` is not `expected`; nil when absent.
+    private func scalar<T>(_ value: ConfigDocument.Value?, at keyPath: String, _ expected: String, _ extract: (ConfigDocument.Value) -> T?) -> T? {
+        guard let value else { return nil }
+        guard let result = extract(value) else {
+            problem(keyPath, "must be \(expected), found \(value.typeName)")
+            return nil
+        }
+        return result
+    }
+
+    /// The array of strings `members[key]`, reported at `keyPath`; nil when absent or not all strings.
+    public func strings(_ members: [String: ConfigDocument.Value], _ key: String, at keyPath: String) -> [String]? {
         guard let value = members[key] else { return nil }
         guard case let .array(elements) = value else {
             problem(keyPath, "must be an array of strings, found \(value.typeName)")
@@ -78,7 +80,7 @@ public final class SpecReader {
     }
 
     /// A table whose values are all strings (`labels = { a = "b" }`).
-    public func stringMap(_ members: [String: SpecDocument.Value], _ key: String, at keyPath: String) -> [String: String]? {
+    public func stringMap(_ members: [String: ConfigDocument.Value], _ key: String, at keyPath: String) -> [String: String]? {
         guard let value = members[key] else { return nil }
         guard case let .table(entries) = value else {
             problem(keyPath, "must be a table of strings, found \(value.typeName)")
@@ -96,7 +98,7 @@ public final class SpecReader {
     }
 
     /// Permission bits: a string of octal digits (`"0755"`) or a TOML octal integer (`0o755`).
-    public func fileMode(_ value: SpecDocument.Value?, at path: String) -> UInt32? {
+    public func fileMode(_ value: ConfigDocument.Value?, at path: String) -> UInt32? {
         switch value {
         case nil: return nil
         case let .integer(number) where (0...0o7777).contains(number):
@@ -114,13 +116,13 @@ public final class SpecReader {
     }
 
     /// A numeric `UID:GID`.
-    public func owner(_ text: String, at path: String) -> BuildSpec.Owner? {
+    public func owner(_ text: String, at path: String) -> (uid: Int64, gid: Int64)? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let uid = Int64(parts[0]), let gid = Int64(parts[1]), Self.ids.contains(uid), Self.ids.contains(gid) else {
             problem(path, "\"\(text)\" must be numeric UID:GID such as \"1000:1000\" (names depend on the image's /etc/passwd)")
             return nil
         }
-        return BuildSpec.Owner(uid: uid, gid: gid)
+        return (uid, gid)
     }
 
     /// Valid user and group IDs: 32 bits, but not (uid_t)-1, which means "no change".

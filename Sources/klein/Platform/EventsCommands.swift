@@ -3,16 +3,16 @@ import Foundation
 import KleinOCI
 import KleinPlatform
 
-/// `klein log verify|show`: the platform's append-only, hash-chained event log.
-struct LogCommand: ParsableCommand {
+/// `klein events verify|show`: the platform's append-only, hash-chained event log.
+struct EventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "log",
+        commandName: "events",
         abstract: "Verify and show the append-only, hash-chained event log.",
-        subcommands: [LogVerify.self, LogShow.self]
+        subcommands: [EventsVerify.self, EventsShow.self]
     )
 }
 
-struct LogVerify: AsyncParsableCommand {
+struct EventsVerify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Re-hash the whole event chain; name the first altered or missing event and exit 1.",
@@ -20,7 +20,7 @@ struct LogVerify: AsyncParsableCommand {
         Prints the number of events and the head hash; keep the head elsewhere to also detect events \
         cut off the end.
         Example:
-          klein log verify --data ./klein-data
+          klein events verify --data ./klein-data
         """
     )
     @OptionGroup var platform: PlatformFlags
@@ -31,18 +31,18 @@ struct LogVerify: AsyncParsableCommand {
     }
 }
 
-struct LogShow: AsyncParsableCommand {
+struct EventsShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Print the events, oldest first.",
-        discussion: "Examples:\n  klein log show\n  klein log show --json"
+        discussion: "Examples:\n  klein events show\n  klein events show --json"
     )
-    @Flag(help: "Print every event, payload and hashes included, one JSON document per line.") var json = false
+    @OptionGroup var format: JSONOption
     @OptionGroup var platform: PlatformFlags
 
     func run() async throws {
         let events = try await platform.book(create: false).log.events()
-        if json {
+        if format.json {
             for event in events { Output.printJSON(event.json) }
             return
         }

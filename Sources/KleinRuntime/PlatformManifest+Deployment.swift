@@ -1,4 +1,4 @@
-import KleinRuntime
+import KleinPlatform
 
 extension PlatformManifest {
     /// The deployment-time settings this manifest gives a container: process overrides, env, ports,

@@ -75,7 +75,7 @@ struct TOMLLines {
     /// What toml++ (inside TOMLKit) does not survive or silently mangles, found before it parses:
     /// a table header with no key (an assertion failure), a key of very many dotted parts (deep
     /// recursion) and a NUL escape (TOMLKit cuts the string there). The first problem, or nil.
-    func hazard() -> SpecProblem? {
+    func hazard() -> ConfigSyntaxError? {
         for line in lines where !line.insideMultilineString {
             let content = line.text.drop { $0 == " " || $0 == "\t" }
             if content.hasPrefix("[") {
@@ -84,7 +84,7 @@ struct TOMLLines {
                     first.isASCII && (first.properties.isAlphabetic || ("0"..."9").contains(first) || "_-\"'".unicodeScalars.contains(first))
                 } ?? false
                 if !startsKey {
-                    return SpecProblem(keyPath: "", line: line.number, message: "TOML syntax: a table header needs a key, e.g. [resources]")
+                    return .refused(line: line.number, reason: "TOML syntax: a table header needs a key, e.g. [resources]")
                 }
             }
             var dots = 0
@@ -99,7 +99,7 @@ struct TOMLLines {
                 rest = rest.dropFirst()
             }
             if dots > 32 {
-                return SpecProblem(keyPath: "", line: line.number, message: "a key of more than 32 dotted parts is too deep for any Klein schema")
+                return .refused(line: line.number, reason: "a key of more than 32 dotted parts is too deep for any Klein schema")
             }
         }
         for line in lines {
@@ -108,7 +108,7 @@ struct TOMLLines {
                 let run = rest[slash...].prefix { $0 == "\\" }
                 let after = rest[run.endIndex...]
                 if run.count % 2 == 1, after.hasPrefix("u0000") || after.hasPrefix("U00000000") {
-                    return SpecProblem(keyPath: "", line: line.number, message: "a NUL character (\\u0000) is not allowed in a key or string")
+                    return .refused(line: line.number, reason: "a NUL character (\\u0000) is not allowed in a key or string")
                 }
                 rest = after
             }
