@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/swift-extras/swift-extras-base64.git", from: "1.2.0"),
     ],
     targets: [
         .target(
@@ -66,6 +68,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "ExtrasBase64", package: "swift-extras-base64"),
             ]
         ),
         .target(
@@ -96,7 +100,7 @@ let package = Package(
         .testTarget(name: "KleinConfigTests", dependencies: ["KleinConfig"]),
         .testTarget(name: "KleinStoreTests", dependencies: ["KleinStore"]),
         .testTarget(name: "KleinArchiveTests", dependencies: ["KleinArchive", "CXattr"]),
-        .testTarget(name: "KleinClientTests", dependencies: ["KleinClient"]),
+        .testTarget(name: "KleinClientTests", dependencies: ["KleinClient", "KleinStore", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "KleinRegistryTests", dependencies: ["KleinRegistry"]),
         .testTarget(name: "KleinBuildTests", dependencies: ["KleinBuild", "KleinConfig", "KleinArchive"]),
         .testTarget(name: "KleinRuntimeTests", dependencies: ["KleinRuntime", "KleinPlatform", "KleinArchive", "KleinOCI"], exclude: ["Fixtures"]),

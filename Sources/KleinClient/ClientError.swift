@@ -25,6 +25,9 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
     case invalidContent(what: String, error: OCIError)
     /// Reading or writing a local layout or file failed.
     case store(StoreError)
+    /// A source stopped sending mid-transfer (a lost connection, a peer gone); another attempt, or the
+    /// next source, may continue.
+    case interrupted(source: String, reason: String)
 
     public var description: String {
         switch self {
@@ -50,6 +53,20 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
             "\(what): \(error)"
         case let .store(error):
             "\(error)"
+        case let .interrupted(source, reason):
+            "\(source): transfer interrupted: \(reason)"
+        }
+    }
+}
+
+extension ClientError {
+    /// What a failure while reading a blob stream from `source` means: typed errors keep their case, and
+    /// anything else (a lost connection) is ``interrupted(source:reason:)``.
+    static func reading(_ source: String, _ error: any Error) -> ClientError {
+        switch error {
+        case let error as ClientError: error
+        case let error as StoreError: .store(error)
+        default: .interrupted(source: source, reason: RegistryClient.describe(error))
         }
     }
 }

@@ -31,23 +31,6 @@ extension RegistryClient {
         return response
     }
 
-    /// GETs a small blob (a config) into memory, verified against its descriptor.
-    func smallBlob(_ repository: String, _ descriptor: Descriptor) async throws(ClientError) -> [UInt8] {
-        let response = try await blobResponse(repository, digest: descriptor.digest, offset: 0)
-        let what = "blob \(registry)/\(repository)@\(descriptor.digest)"
-        let body: ByteBuffer
-        do { body = try await response.body.collect(upTo: Int(descriptor.size) + 1) } catch {
-            throw .verificationFailed(what: what, error: .sizeMismatch(expected: descriptor.size, actual: descriptor.size + 1))
-        }
-        let bytes = Array(body.readableBytesView)
-        guard Int64(bytes.count) == descriptor.size else {
-            throw .verificationFailed(what: what, error: .sizeMismatch(expected: descriptor.size, actual: Int64(bytes.count)))
-        }
-        let actual = Digest.of(bytes, algorithm: descriptor.digest.algorithm)
-        guard actual == descriptor.digest else { throw .verificationFailed(what: what, error: .digestMismatch(expected: descriptor.digest, actual: actual)) }
-        return bytes
-    }
-
     /// Streams a blob into `store`, verifying digest and size; a broken connection resumes with a `Range`
     /// request from the bytes already written (or restarts when the registry ignores ranges).
     public func download(_ repository: String, _ descriptor: Descriptor, into store: BlobStore, progress: ProgressHandler? = nil) async throws(ClientError) {

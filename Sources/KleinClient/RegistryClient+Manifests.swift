@@ -9,6 +9,13 @@ public struct FetchedManifest: Sendable {
     public let bytes: [UInt8]
     public let descriptor: Descriptor
     public let manifest: Manifest
+
+    /// Bytes with the descriptor and parsed manifest they were verified against.
+    package init(bytes: [UInt8], descriptor: Descriptor, manifest: Manifest) {
+        self.bytes = bytes
+        self.descriptor = descriptor
+        self.manifest = manifest
+    }
 }
 
 extension RegistryClient {

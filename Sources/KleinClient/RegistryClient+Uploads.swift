@@ -93,7 +93,7 @@ extension ClientError {
     /// Failures that another attempt may cure: lost connections and overloaded servers.
     var isTransient: Bool {
         switch self {
-        case .unreachable: true
+        case .unreachable, .interrupted: true
         case let .registry(_, _, status, _, _): RetryPolicy.isTransient(status: status)
         default: false
         }

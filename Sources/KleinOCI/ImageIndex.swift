@@ -43,15 +43,4 @@ public struct ImageIndex: Hashable, JSONRepresentable {
         object.set("annotations", annotations)
         return object.value
     }
-
-    /// The best manifest for `platform` (see `Platform.rank(of:)`); entries without a platform never match.
-    /// Among equally good entries the first wins, as in containerd.
-    public func manifest(for platform: Platform) -> Descriptor? {
-        var best: (rank: Int, descriptor: Descriptor)?
-        for descriptor in manifests {
-            guard let candidate = descriptor.platform, let rank = platform.rank(of: candidate) else { continue }
-            if best == nil || rank < best!.rank { best = (rank, descriptor) }
-        }
-        return best?.descriptor
-    }
 }

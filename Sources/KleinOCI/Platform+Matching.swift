@@ -65,3 +65,25 @@ extension Platform {
         return prefix(wanted) == prefix(candidate)
     }
 }
+
+/// The one index matcher: the copier, `klein inspect`, `klein resolve` and unpacking all choose with it
+/// (image-index.md, "platform").
+extension ImageIndex {
+    /// The best manifest for `platform` (see `Platform.rank(of:)`); entries without a platform never match.
+    /// Among equally good entries the first wins, as in containerd.
+    public func manifest(for platform: Platform) -> Descriptor? {
+        var best: (rank: Int, descriptor: Descriptor)?
+        for descriptor in manifests {
+            guard let candidate = descriptor.platform, let rank = platform.rank(of: candidate) else { continue }
+            if let current = best, current.rank <= rank { continue }
+            best = (rank, descriptor)
+        }
+        return best?.descriptor
+    }
+
+    /// The platforms the index offers, for messages: `linux/amd64, linux/arm64/v8`, or `no platforms`.
+    public var platformListing: String {
+        let names = manifests.compactMap { $0.platform?.description }
+        return names.isEmpty ? "no platforms" : names.joined(separator: ", ")
+    }
+}

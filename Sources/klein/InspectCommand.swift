@@ -35,8 +35,8 @@ struct Inspect: AsyncParsableCommand {
             var fetched = try await endpoint.resolve(reference)
             if let platform, case let .index(index) = fetched.manifest {
                 let wanted = try Platform(parsing: platform)
-                guard let chosen = PlatformChoice.best(in: index, for: wanted) else {
-                    throw CLIError("\(target) has no manifest for \(wanted) (it has: \(PlatformChoice.listing(index)))")
+                guard let chosen = index.manifest(for: wanted) else {
+                    throw CLIError("\(target) has no manifest for \(wanted) (it has: \(index.platformListing))")
                 }
                 fetched = try await endpoint.manifest(chosen)
             }

@@ -3,8 +3,7 @@ import KleinOCI
 import Testing
 @testable import KleinClient
 
-/// The small protocol rules the client relies on: Retry-After, Link pagination, form encoding, origins,
-/// platform choice.
+/// The small protocol rules the client relies on: Retry-After, Link pagination, form encoding, origins.
 @Suite struct ProtocolDetailTests {
     @Test(arguments: [("7", 7.0), (" 0 ", 0.0), ("Sun, 22 Nov 2026 18:00:10 GMT", 10.0)])
     func retryAfterReadsSecondsAndDates(value: String, seconds: Double) throws {
@@ -61,19 +60,5 @@ import Testing
         #expect(RegistryRequest.Target.location("/v2/app/blobs/uploads/2?state=x").url(relativeTo: base) == "http://127.0.0.1:5000/v2/app/blobs/uploads/2?state=x")
         #expect(RegistryRequest.Target.location("https://cdn.example/blob").url(relativeTo: base) == "https://cdn.example/blob")
         #expect(RegistryRequest.Target.path("/v2/").url(relativeTo: "https://r.example") == "https://r.example/v2/")
-    }
-
-    @Test func platformChoicePrefersTheExactMatchThenCompatibleOnes() throws {
-        let digests = (0..<3).map { Digest.of(Array("m\($0)".utf8)) }
-        let index = ImageIndex(manifests: [
-            Descriptor(mediaType: .ociManifest, digest: digests[0], size: 1, platform: Platform(os: "linux", architecture: "arm", variant: "v6")),
-            Descriptor(mediaType: .ociManifest, digest: digests[1], size: 1, platform: Platform(os: "linux", architecture: "arm", variant: "v7")),
-            Descriptor(mediaType: .ociManifest, digest: digests[2], size: 1, platform: Platform(os: "linux", architecture: "amd64")),
-        ])
-        #expect(PlatformChoice.best(in: index, for: try Platform(parsing: "linux/arm/v7"))?.digest == digests[1])
-        #expect(PlatformChoice.best(in: index, for: try Platform(parsing: "linux/arm64/v8"))?.digest == digests[1])
-        #expect(PlatformChoice.best(in: index, for: try Platform(parsing: "linux/x86_64"))?.digest == digests[2])
-        #expect(PlatformChoice.best(in: index, for: try Platform(parsing: "linux/s390x")) == nil)
-        #expect(PlatformChoice.listing(index) == "linux/arm/v6, linux/arm/v7, linux/amd64")
     }
 }

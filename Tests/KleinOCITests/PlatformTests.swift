@@ -69,6 +69,33 @@ import Testing
         #expect(armIndex.manifest(for: try Platform(parsing: "linux/arm64"))?.digest == armIndex.manifests[1].digest)
     }
 
+    @Test func platformChoicePrefersTheExactMatchThenCompatibleOnes() throws {
+        let digests = (0..<3).map { Digest.of(Array("m\($0)".utf8)) }
+        let index = ImageIndex(manifests: [
+            Descriptor(mediaType: .ociManifest, digest: digests[0], size: 1, platform: Platform(os: "linux", architecture: "arm", variant: "v6")),
+            Descriptor(mediaType: .ociManifest, digest: digests[1], size: 1, platform: Platform(os: "linux", architecture: "arm", variant: "v7")),
+            Descriptor(mediaType: .ociManifest, digest: digests[2], size: 1, platform: Platform(os: "linux", architecture: "amd64")),
+        ])
+        #expect(index.manifest(for: try Platform(parsing: "linux/arm/v7"))?.digest == digests[1])
+        #expect(index.manifest(for: try Platform(parsing: "linux/arm64/v8"))?.digest == digests[1])
+        #expect(index.manifest(for: try Platform(parsing: "linux/x86_64"))?.digest == digests[2])
+        #expect(index.manifest(for: try Platform(parsing: "linux/s390x")) == nil)
+        #expect(index.platformListing == "linux/arm/v6, linux/arm/v7, linux/amd64")
+    }
+
+    /// The copier's `PlatformChoice.best` and `ImageIndex.manifest(for:)` were two matchers; with one left,
+    /// entries that run equally well resolve the same way everywhere: the first listed wins.
+    @Test(arguments: [("linux/arm64", 0), ("linux/arm64/v8", 0), ("linux/aarch64", 0), ("linux/amd64", 2), ("linux/x86_64", 2)])
+    func equallyGoodEntriesResolveToTheFirst(platform: String, expected: Int) throws {
+        let index = ImageIndex(manifests: [
+            Descriptor(mediaType: .ociManifest, bytes: [1], embed: false).with(platform: "linux/arm64"),
+            Descriptor(mediaType: .ociManifest, bytes: [2], embed: false).with(platform: "linux/arm64/v8"),
+            Descriptor(mediaType: .ociManifest, bytes: [3], embed: false).with(platform: "linux/x86_64"),
+            Descriptor(mediaType: .ociManifest, bytes: [4], embed: false).with(platform: "linux/amd64"),
+        ])
+        #expect(index.manifest(for: try Platform(parsing: platform))?.digest == index.manifests[expected].digest)
+    }
+
     @Test func roundTripsPlatformJSON() throws {
         let platform = Platform(os: "windows", architecture: "amd64", osVersion: "10.0.1", osFeatures: ["win32k"])
         #expect(try Platform(jsonBytes: platform.canonicalJSON) == platform)

@@ -38,10 +38,10 @@ import Testing
     static let cases: [(Principal, Operation)] = Principal.allCases.flatMap { p in Operation.allCases.map { (p, $0) } }
 
     @Test(arguments: cases)
-    func basicMode(principal: Principal, operation: Operation) throws {
+    func basicMode(principal: Principal, operation: Operation) async throws {
         let auth = RegistryAuth(mode: .basic(try AuthFixtures.htpasswd()), policy: try AuthFixtures.policy(), service: AuthFixtures.service)
         let header = principal.credentials.map { AuthFixtures.basic($0.user, $0.password) }
-        let decision = auth.authorize(authorization: header, required: [operation.scope], tokenRealm: AuthFixtures.realm)
+        let decision = await auth.authorize(authorization: header, required: [operation.scope], tokenRealm: AuthFixtures.realm)
         let expected: AuthDecision = switch principal {
         case .anonymous: .unauthorized(challenge: #"Basic realm="Klein Registry""#)
         default: Self.granted(principal, operation) ? .allowed(user: principal.credentials?.user) : .denied
@@ -50,31 +50,31 @@ import Testing
     }
 
     @Test(arguments: cases)
-    func tokenMode(principal: Principal, operation: Operation) throws {
+    func tokenMode(principal: Principal, operation: Operation) async throws {
         let auth = RegistryAuth(
             mode: .token(try AuthFixtures.htpasswd(), AuthFixtures.authority()),
             policy: try AuthFixtures.policy(), service: AuthFixtures.service)
         let header = principal.credentials.map { AuthFixtures.basic($0.user, $0.password) }
-        let response = auth.tokenResponse(
+        let response = await auth.tokenResponse(
             method: "GET",
             query: [("service", AuthFixtures.service), ("scope", operation.scope.description)],
             form: [], authorization: header)
         #expect(response.status == 200)
         let token = try #require(AuthFixtures.object(response.body)["token"] as? String)
-        let decision = auth.authorize(authorization: "Bearer \(token)", required: [operation.scope], tokenRealm: AuthFixtures.realm)
+        let decision = await auth.authorize(authorization: "Bearer \(token)", required: [operation.scope], tokenRealm: AuthFixtures.realm)
         let challenge = #"Bearer realm="http://127.0.0.1:5000/token",service="registry.test",scope="\#(operation.scope)""#
         let expected: AuthDecision = Self.granted(principal, operation)
             ? .allowed(user: principal.credentials?.user)
             : .unauthorized(challenge: challenge + #",error="insufficient_scope""#)
         #expect(decision == expected)
-        let withoutToken = auth.authorize(authorization: nil, required: [operation.scope], tokenRealm: AuthFixtures.realm)
+        let withoutToken = await auth.authorize(authorization: nil, required: [operation.scope], tokenRealm: AuthFixtures.realm)
         #expect(withoutToken == .unauthorized(challenge: challenge))
     }
 
     @Test(arguments: Operation.allCases)
-    func anonymousModeAllowsEverything(operation: Operation) {
+    func anonymousModeAllowsEverything(operation: Operation) async {
         let auth = RegistryAuth(mode: .anonymous, policy: .anonymousFullAccess, service: "s")
-        #expect(auth.authorize(authorization: nil, required: [operation.scope], tokenRealm: "") == .allowed(user: nil))
-        #expect(auth.authorize(authorization: "Basic !!!", required: [operation.scope], tokenRealm: "") == .allowed(user: nil))
+        #expect(await auth.authorize(authorization: nil, required: [operation.scope], tokenRealm: "") == .allowed(user: nil))
+        #expect(await auth.authorize(authorization: "Basic !!!", required: [operation.scope], tokenRealm: "") == .allowed(user: nil))
     }
 }

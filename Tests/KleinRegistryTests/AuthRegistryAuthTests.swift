@@ -14,29 +14,29 @@ import Testing
         RegistryAuth(mode: .token(try AuthFixtures.htpasswd(), authority), policy: try AuthFixtures.policy(), service: AuthFixtures.service)
     }
 
-    @Test func anonymousGrantsNeedNoCredentialsInEveryMode() throws {
+    @Test func anonymousGrantsNeedNoCredentialsInEveryMode() async throws {
         for auth in [try basicAuth(), try tokenAuth()] {
-            #expect(auth.authorize(authorization: nil, required: Self.publicPull, tokenRealm: AuthFixtures.realm) == .allowed(user: nil))
+            #expect(await auth.authorize(authorization: nil, required: Self.publicPull, tokenRealm: AuthFixtures.realm) == .allowed(user: nil))
             let push = [AccessScope.repository("public/tools", "pull", "push")]
-            if case .allowed = auth.authorize(authorization: nil, required: push, tokenRealm: AuthFixtures.realm) {
+            if case .allowed = await auth.authorize(authorization: nil, required: push, tokenRealm: AuthFixtures.realm) {
                 Issue.record("anonymous push must not be allowed")
             }
         }
     }
 
-    @Test func versionCheckNeedsCredentials() throws {
+    @Test func versionCheckNeedsCredentials() async throws {
         let basic = try basicAuth()
-        #expect(basic.authorize(authorization: nil, required: [], tokenRealm: "") == .unauthorized(challenge: #"Basic realm="Klein Registry""#))
-        #expect(basic.authorize(authorization: AuthFixtures.basic("rita", "reader-secret"), required: [], tokenRealm: "") == .allowed(user: "rita"))
-        #expect(basic.authorize(authorization: AuthFixtures.basic("rita", "nope"), required: [], tokenRealm: "") == .unauthorized(challenge: #"Basic realm="Klein Registry""#))
+        #expect(await basic.authorize(authorization: nil, required: [], tokenRealm: "") == .unauthorized(challenge: #"Basic realm="Klein Registry""#))
+        #expect(await basic.authorize(authorization: AuthFixtures.basic("rita", "reader-secret"), required: [], tokenRealm: "") == .allowed(user: "rita"))
+        #expect(await basic.authorize(authorization: AuthFixtures.basic("rita", "nope"), required: [], tokenRealm: "") == .unauthorized(challenge: #"Basic realm="Klein Registry""#))
         let token = try tokenAuth()
-        #expect(token.authorize(authorization: nil, required: [], tokenRealm: AuthFixtures.realm)
+        #expect(await token.authorize(authorization: nil, required: [], tokenRealm: AuthFixtures.realm)
             == .unauthorized(challenge: #"Bearer realm="http://127.0.0.1:5000/token",service="registry.test""#))
     }
 
-    @Test func basicRealmIsConfigurable() throws {
+    @Test func basicRealmIsConfigurable() async throws {
         let auth = RegistryAuth(mode: .basic(try AuthFixtures.htpasswd()), policy: .authenticatedFullAccess, service: "s", basicRealm: #"My "Reg""#)
-        #expect(auth.authorize(authorization: nil, required: Self.privatePull, tokenRealm: "")
+        #expect(await auth.authorize(authorization: nil, required: Self.privatePull, tokenRealm: "")
             == .unauthorized(challenge: #"Basic realm="My \"Reg\"""#))
     }
 
@@ -45,8 +45,8 @@ import Testing
         "basic " + Data("rita:reader-secret".utf8).base64EncodedString(),
         "BASIC   " + Data("rita:reader-secret".utf8).base64EncodedString() + "  ",
     ])
-    func basicSchemeIsCaseInsensitive(header: String) throws {
-        #expect(try basicAuth().authorize(authorization: header, required: Self.privatePull, tokenRealm: "") == .allowed(user: "rita"))
+    func basicSchemeIsCaseInsensitive(header: String) async throws {
+        #expect(try await basicAuth().authorize(authorization: header, required: Self.privatePull, tokenRealm: "") == .allowed(user: "rita"))
     }
 
     @Test(arguments: [
@@ -55,51 +55,51 @@ import Testing
         "Basic a b", String(repeating: "B", count: 20_000),
         AuthFixtures.basic("rita", "reader-secret") + "x",
     ])
-    func malformedBasicHeadersAreUnauthorized(header: String) throws {
-        let decision = try basicAuth().authorize(authorization: header, required: Self.publicPull, tokenRealm: "")
+    func malformedBasicHeadersAreUnauthorized(header: String) async throws {
+        let decision = try await basicAuth().authorize(authorization: header, required: Self.publicPull, tokenRealm: "")
         #expect(decision == .unauthorized(challenge: #"Basic realm="Klein Registry""#))
     }
 
     @Test(arguments: [
         "", "Bearer", "Bearer ", "Bearer a.b.c", "bearer ...", AuthFixtures.basic("rita", "reader-secret"), "Bearer é",
     ])
-    func malformedBearerHeadersAreUnauthorized(header: String) throws {
-        let decision = try tokenAuth().authorize(authorization: header, required: Self.privatePull, tokenRealm: AuthFixtures.realm)
+    func malformedBearerHeadersAreUnauthorized(header: String) async throws {
+        let decision = try await tokenAuth().authorize(authorization: header, required: Self.privatePull, tokenRealm: AuthFixtures.realm)
         #expect(decision == .unauthorized(challenge: #"Bearer realm="http://127.0.0.1:5000/token",service="registry.test",scope="repository:private/app:pull""#))
     }
 
-    @Test func bearerSchemeIsCaseInsensitiveAndAudienceChecked() throws {
+    @Test func bearerSchemeIsCaseInsensitiveAndAudienceChecked() async throws {
         let authority = AuthFixtures.authority()
         let auth = try tokenAuth(authority)
-        let good = authority.issue(subject: "rita", audience: AuthFixtures.service, access: Self.privatePull).token
-        #expect(auth.authorize(authorization: "bEaReR \(good)", required: Self.privatePull, tokenRealm: "r") == .allowed(user: "rita"))
-        let foreign = authority.issue(subject: "rita", audience: "other-registry", access: Self.privatePull).token
-        guard case .unauthorized = auth.authorize(authorization: "Bearer \(foreign)", required: Self.privatePull, tokenRealm: "r") else {
+        let good = try await authority.issue(subject: "rita", audience: AuthFixtures.service, access: Self.privatePull).token
+        #expect(await auth.authorize(authorization: "bEaReR \(good)", required: Self.privatePull, tokenRealm: "r") == .allowed(user: "rita"))
+        let foreign = try await authority.issue(subject: "rita", audience: "other-registry", access: Self.privatePull).token
+        guard case .unauthorized = await auth.authorize(authorization: "Bearer \(foreign)", required: Self.privatePull, tokenRealm: "r") else {
             Issue.record("token for another audience accepted"); return
         }
     }
 
-    @Test func multipleScopesInChallengeAndCoverage() throws {
+    @Test func multipleScopesInChallengeAndCoverage() async throws {
         let authority = AuthFixtures.authority()
         let auth = try tokenAuth(authority)
         let required = [AccessScope.repository("private/app", "pull", "push"), .repository("private/base", "pull")]
-        let partial = authority.issue(subject: "walt", audience: AuthFixtures.service, access: [.repository("private/app", "*")]).token
-        #expect(auth.authorize(authorization: "Bearer \(partial)", required: required, tokenRealm: "http://h/token")
+        let partial = try await authority.issue(subject: "walt", audience: AuthFixtures.service, access: [.repository("private/app", "*")]).token
+        #expect(await auth.authorize(authorization: "Bearer \(partial)", required: required, tokenRealm: "http://h/token")
             == .unauthorized(challenge: #"Bearer realm="http://h/token",service="registry.test",scope="repository:private/app:pull,push repository:private/base:pull",error="insufficient_scope""#))
-        let full = authority.issue(subject: "walt", audience: AuthFixtures.service, access: [.repository("private/app", "*"), .repository("private/base", "pull")]).token
-        #expect(auth.authorize(authorization: "Bearer \(full)", required: required, tokenRealm: "http://h/token") == .allowed(user: "walt"))
+        let full = try await authority.issue(subject: "walt", audience: AuthFixtures.service, access: [.repository("private/app", "*"), .repository("private/base", "pull")]).token
+        #expect(await auth.authorize(authorization: "Bearer \(full)", required: required, tokenRealm: "http://h/token") == .allowed(user: "walt"))
     }
 
-    @Test func anonymousTokenIsAllowedForPublicPull() throws {
+    @Test func anonymousTokenIsAllowedForPublicPull() async throws {
         let auth = try tokenAuth()
-        let response = auth.tokenResponse(method: "GET", query: [("service", AuthFixtures.service), ("scope", "repository:public/tools:pull,push")], form: [], authorization: nil)
+        let response = await auth.tokenResponse(method: "GET", query: [("service", AuthFixtures.service), ("scope", "repository:public/tools:pull,push")], form: [], authorization: nil)
         let token = try #require(AuthFixtures.object(response.body)["token"] as? String)
-        #expect(auth.authorize(authorization: "Bearer \(token)", required: Self.publicPull, tokenRealm: "r") == .allowed(user: nil))
-        #expect(auth.authorize(authorization: "Bearer \(token)", required: [], tokenRealm: "r") == .allowed(user: nil))
+        #expect(await auth.authorize(authorization: "Bearer \(token)", required: Self.publicPull, tokenRealm: "r") == .allowed(user: nil))
+        #expect(await auth.authorize(authorization: "Bearer \(token)", required: [], tokenRealm: "r") == .allowed(user: nil))
     }
 
-    @Test func challengeDropsControlCharacters() throws {
-        let decision = try tokenAuth().authorize(authorization: nil, required: [], tokenRealm: "http://evil\r\nSet-Cookie: x/token")
+    @Test func challengeDropsControlCharacters() async throws {
+        let decision = try await tokenAuth().authorize(authorization: nil, required: [], tokenRealm: "http://evil\r\nSet-Cookie: x/token")
         #expect(decision == .unauthorized(challenge: #"Bearer realm="http://evilSet-Cookie: x/token",service="registry.test""#))
     }
 }

@@ -75,7 +75,14 @@ enum AuthFixtures {
     /// Decodes a base64url JWT part to its JSON text.
     static func jsonPart(_ token: String, _ index: Int) -> String {
         let part = token.split(separator: ".", omittingEmptySubsequences: false)[index]
-        return String(decoding: TokenBase64URL.decode(part) ?? [], as: UTF8.self)
+        return String(decoding: base64URLDecoded(part) ?? [], as: UTF8.self)
+    }
+
+    /// Decodes unpadded base64url (RFC 4648 §5).
+    static func base64URLDecoded(_ text: Substring) -> [UInt8]? {
+        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while standard.utf8.count % 4 != 0 { standard += "=" }
+        return Data(base64Encoded: standard).map(Array.init)
     }
 
     static func object(_ bytes: [UInt8]) -> [String: Any] {

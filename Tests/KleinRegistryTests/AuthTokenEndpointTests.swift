@@ -9,13 +9,13 @@ import Testing
         RegistryAuth(mode: .token(try AuthFixtures.htpasswd(), authority), policy: try AuthFixtures.policy(), service: AuthFixtures.service)
     }
 
-    func access(of response: TokenEndpointResponse) throws -> TokenClaims {
+    func access(of response: TokenEndpointResponse) async throws -> TokenClaims {
         let token = try #require(AuthFixtures.object(response.body)["token"] as? String)
-        return try authority.validate(token, audience: AuthFixtures.service)
+        return try await authority.validate(token, audience: AuthFixtures.service)
     }
 
-    @Test func getWithBasicCredentialsGrantsPolicyActions() throws {
-        let response = try auth().tokenResponse(
+    @Test func getWithBasicCredentialsGrantsPolicyActions() async throws {
+        let response = try await auth().tokenResponse(
             method: "GET",
             query: [("service", AuthFixtures.service), ("scope", "repository:private/app:pull,push"),
                     ("scope", "repository:private/base:pull repository:private/app:delete"), ("account", "walt")],
@@ -28,17 +28,17 @@ import Testing
         #expect(body["token"] as? String == body["access_token"] as? String)
         #expect(body["expires_in"] as? Int == 300)
         #expect((body["issued_at"] as? String)?.hasSuffix("Z") == true)
-        let claims = try access(of: response)
+        let claims = try await access(of: response)
         #expect(claims.subject == "walt")
         #expect(claims.access == [.repository("private/app", "pull", "push"), .repository("private/base", "pull")])
     }
 
-    @Test func scopesGrantedNothingAreListedWithEmptyActions() throws {
-        let response = try auth().tokenResponse(
+    @Test func scopesGrantedNothingAreListedWithEmptyActions() async throws {
+        let response = try await auth().tokenResponse(
             method: "GET", query: [("service", AuthFixtures.service), ("scope", "repository:private/app:pull"), ("scope", "registry:catalog:*")],
             form: [], authorization: nil)
         #expect(response.status == 200)
-        let claims = try access(of: response)
+        let claims = try await access(of: response)
         #expect(claims.subject == "")
         #expect(claims.access == [
             AccessScope(resourceType: "repository", name: "private/app", actions: []),
@@ -46,17 +46,17 @@ import Testing
         ])
     }
 
-    @Test func getWithoutServiceOrScopeIssuesPlainToken() throws {
-        let response = try auth().tokenResponse(method: "GET", query: [], form: [], authorization: AuthFixtures.basic("ada", "admin-secret"))
+    @Test func getWithoutServiceOrScopeIssuesPlainToken() async throws {
+        let response = try await auth().tokenResponse(method: "GET", query: [], form: [], authorization: AuthFixtures.basic("ada", "admin-secret"))
         #expect(response.status == 200)
-        #expect(try access(of: response) == TokenClaims(subject: "ada", access: []))
+        #expect(try await access(of: response) == TokenClaims(subject: "ada", access: []))
     }
 
     @Test(arguments: [
         AuthFixtures.basic("walt", "wrong"), AuthFixtures.basic("nobody", "x"), "Basic !!!", "Bearer abc",
     ])
-    func wrongCredentialsAre401(header: String) throws {
-        let response = try auth().tokenResponse(method: "GET", query: [("service", AuthFixtures.service)], form: [], authorization: header)
+    func wrongCredentialsAre401(header: String) async throws {
+        let response = try await auth().tokenResponse(method: "GET", query: [("service", AuthFixtures.service)], form: [], authorization: header)
         #expect(response.status == 401)
         #expect(response.header("WWW-Authenticate") == #"Basic realm="Klein Registry""#)
         let errors = AuthFixtures.object(response.body)["errors"] as? [[String: Any]]
@@ -71,14 +71,14 @@ import Testing
         [("service", AuthFixtures.service), ("account", "rita")],
         [("service", AuthFixtures.service), ("scope", (0..<65).map { "repository:r\($0):pull" }.joined(separator: " "))],
     ])
-    func badGetRequestsAre400(query: [(String, String)]) throws {
-        let response = try auth().tokenResponse(method: "GET", query: query, form: [], authorization: AuthFixtures.basic("walt", "writer-secret"))
+    func badGetRequestsAre400(query: [(String, String)]) async throws {
+        let response = try await auth().tokenResponse(method: "GET", query: query, form: [], authorization: AuthFixtures.basic("walt", "writer-secret"))
         #expect(response.status == 400)
         #expect((AuthFixtures.object(response.body)["errors"] as? [[String: Any]])?.first?["code"] as? String == "INVALID_REQUEST")
     }
 
-    @Test func postPasswordGrant() throws {
-        let response = try auth().tokenResponse(
+    @Test func postPasswordGrant() async throws {
+        let response = try await auth().tokenResponse(
             method: "POST", query: [],
             form: [("grant_type", "password"), ("username", "rita"), ("password", "reader-secret"),
                    ("service", AuthFixtures.service), ("scope", "repository:private/app:pull,push registry:catalog:*"),
@@ -86,7 +86,7 @@ import Testing
             authorization: nil)
         #expect(response.status == 200)
         #expect(AuthFixtures.object(response.body)["access_token"] is String)
-        let claims = try access(of: response)
+        let claims = try await access(of: response)
         #expect(claims.subject == "rita")
         #expect(claims.access == [.repository("private/app", "pull"), AccessScope(resourceType: "registry", name: "catalog", actions: [])])
     }
@@ -100,22 +100,22 @@ import Testing
         ([("grant_type", "password"), ("username", "rita"), ("password", "reader-secret"), ("service", "x")], "invalid_request"),
         ([("grant_type", "password"), ("username", "rita"), ("password", "reader-secret"), ("scope", "bad")], "invalid_scope"),
     ])
-    func badPostRequestsAre400(form: [(String, String)], error: String) throws {
-        let response = try auth().tokenResponse(method: "POST", query: [], form: form, authorization: nil)
+    func badPostRequestsAre400(form: [(String, String)], error: String) async throws {
+        let response = try await auth().tokenResponse(method: "POST", query: [], form: form, authorization: nil)
         #expect(response.status == 400)
         #expect(AuthFixtures.object(response.body)["error"] as? String == error)
     }
 
-    @Test func otherMethodsAre405() throws {
-        let response = try auth().tokenResponse(method: "PUT", query: [], form: [], authorization: nil)
+    @Test func otherMethodsAre405() async throws {
+        let response = try await auth().tokenResponse(method: "PUT", query: [], form: [], authorization: nil)
         #expect(response.status == 405)
         #expect(response.header("Allow") == "GET, POST")
     }
 
-    @Test func endpointIsAbsentOutsideTokenMode() throws {
+    @Test func endpointIsAbsentOutsideTokenMode() async throws {
         for mode in [AuthMode.anonymous, .basic(try AuthFixtures.htpasswd())] {
             let auth = RegistryAuth(mode: mode, policy: .authenticatedFullAccess, service: "s")
-            let response = auth.tokenResponse(method: "GET", query: [("service", "s")], form: [], authorization: nil)
+            let response = await auth.tokenResponse(method: "GET", query: [("service", "s")], form: [], authorization: nil)
             #expect(response.status == 404)
         }
     }

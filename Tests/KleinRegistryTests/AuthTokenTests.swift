@@ -7,27 +7,27 @@ import Testing
     static let now = Date(timeIntervalSince1970: 1_714_564_800)  // 2024-05-01T12:00:00Z
     static let access = [AccessScope.repository("team/app", "pull", "push"), .catalog]
 
-    @Test func issueValidateRoundTrip() throws {
+    @Test func issueValidateRoundTrip() async throws {
         let authority = AuthFixtures.authority()
-        let issued = authority.issue(subject: "alice", audience: "svc", access: Self.access, now: Self.now)
+        let issued = try await authority.issue(subject: "alice", audience: "svc", access: Self.access, now: Self.now)
         #expect(issued.expiresIn == 300)
         #expect(issued.issuedAt == "2024-05-01T12:00:00Z")
-        let claims = try authority.validate(issued.token, audience: "svc", now: Self.now)
+        let claims = try await authority.validate(issued.token, audience: "svc", now: Self.now)
         #expect(claims.subject == "alice")
         #expect(claims.access == Self.access)
     }
 
-    @Test func headerAndClaimsAreCanonical() throws {
+    @Test func headerAndClaimsAreCanonical() async throws {
         let authority = AuthFixtures.authority()
-        let issued = authority.issue(subject: "alice", audience: "svc", access: [.repository("a/b", "pull")], lifetime: 120, now: Self.now)
+        let issued = try await authority.issue(subject: "alice", audience: "svc", access: [.repository("a/b", "pull")], lifetime: 120, now: Self.now)
         #expect(!issued.token.contains("="))
         #expect(AuthFixtures.jsonPart(issued.token, 0) == #"{"alg":"ES256","kid":"\#(authority.keyID)","typ":"JWT"}"#)
         let claims = AuthFixtures.jsonPart(issued.token, 1)
         #expect(claims.hasPrefix(#"{"access":[{"actions":["pull"],"name":"a/b","type":"repository"}],"aud":"svc","exp":1714564920,"iat":1714564800,"iss":"klein-test","jti":""#))
         #expect(claims.hasSuffix(#"","nbf":1714564800,"sub":"alice"}"#))
         let signature = issued.token.split(separator: ".")[2]
-        #expect(TokenBase64URL.decode(signature)?.count == 64)
-        let other = authority.issue(subject: "alice", audience: "svc", access: [], now: Self.now)
+        #expect(AuthFixtures.base64URLDecoded(signature)?.count == 64)
+        let other = try await authority.issue(subject: "alice", audience: "svc", access: [], now: Self.now)
         let jti = { (token: String) in AuthFixtures.object(Array(AuthFixtures.jsonPart(token, 1).utf8))["jti"] as? String }
         #expect(jti(issued.token) != nil)
         #expect(jti(issued.token) != jti(other.token))
@@ -48,61 +48,58 @@ import Testing
         #expect(expected.count == 43)
     }
 
-    @Test func rejectsTamperedSignature() throws {
+    @Test func rejectsTamperedSignature() async throws {
         let authority = AuthFixtures.authority()
-        let token = authority.issue(subject: "alice", audience: "svc", access: Self.access, now: Self.now).token
+        let token = try await authority.issue(subject: "alice", audience: "svc", access: Self.access, now: Self.now).token
         var parts = token.split(separator: ".").map(String.init)
         var signature = Array(parts[2])
         signature[10] = signature[10] == "A" ? "B" : "A"
         parts[2] = String(signature)
-        #expect(throws: AuthError.invalidToken(part: "signature", reason: "signature does not verify")) {
-            try authority.validate(parts.joined(separator: "."), audience: "svc", now: Self.now)
+        await #expect(throws: AuthError.invalidToken(part: "signature", reason: "signature does not verify")) {
+            try await authority.validate(parts.joined(separator: "."), audience: "svc", now: Self.now)
         }
     }
 
-    @Test func rejectsSwappedClaims() throws {
+    @Test func rejectsSwappedClaims() async throws {
         let authority = AuthFixtures.authority()
-        let weak = authority.issue(subject: "eve", audience: "svc", access: [.repository("a", "pull")], now: Self.now).token
-        let strong = authority.issue(subject: "root", audience: "svc", access: [.repository("a", "*")], now: Self.now).token
+        let weak = try await authority.issue(subject: "eve", audience: "svc", access: [.repository("a", "pull")], now: Self.now).token
+        let strong = try await authority.issue(subject: "root", audience: "svc", access: [.repository("a", "*")], now: Self.now).token
         let w = weak.split(separator: "."), s = strong.split(separator: ".")
         let forged = [w[0], s[1], w[2]].joined(separator: ".")
-        #expect(throws: AuthError.self) { try authority.validate(forged, audience: "svc", now: Self.now) }
+        await #expect(throws: AuthError.self) { try await authority.validate(forged, audience: "svc", now: Self.now) }
     }
 
-    @Test func rejectsTokenOfAnotherKeyOrIssuer() throws {
+    @Test func rejectsTokenOfAnotherKeyOrIssuer() async throws {
         let key = P256.Signing.PrivateKey()
         let ours = TokenAuthority(privateKey: key, issuer: "klein")
-        let otherKey = AuthFixtures.authority().issue(subject: "a", audience: "svc", access: [], now: Self.now).token
-        let otherIssuer = TokenAuthority(privateKey: key, issuer: "someone-else")
+        let otherKey = try await AuthFixtures.authority().issue(subject: "a", audience: "svc", access: [], now: Self.now).token
+        let otherIssuer = try await TokenAuthority(privateKey: key, issuer: "someone-else")
             .issue(subject: "a", audience: "svc", access: [], now: Self.now).token
-        #expect(throws: AuthError.invalidToken(part: "header", reason: "unknown key id")) {
-            try ours.validate(otherKey, audience: "svc", now: Self.now)
+        await #expect(throws: AuthError.invalidToken(part: "header", reason: "unknown key id")) {
+            try await ours.validate(otherKey, audience: "svc", now: Self.now)
         }
-        #expect(throws: AuthError.self) { try ours.validate(otherIssuer, audience: "svc", now: Self.now) }
+        await #expect(throws: AuthError.self) { try await ours.validate(otherIssuer, audience: "svc", now: Self.now) }
     }
 
     @Test(arguments: [
         (-10.0, true), (299.0, true), (359.0, true), (361.0, false), (-59.0, true), (-61.0, false), (100_000.0, false),
     ])
-    func expiryAndNotBeforeWithLeeway(offset: Double, valid: Bool) {
+    func expiryAndNotBeforeWithLeeway(offset: Double, valid: Bool) async throws {
         let authority = AuthFixtures.authority()
-        let token = authority.issue(subject: "a", audience: "svc", access: [], now: Self.now).token
-        let result = Result { () throws(AuthError) in
-            try authority.validate(token, audience: "svc", now: Self.now.addingTimeInterval(offset))
-        }
-        let succeeded = (try? result.get()) != nil
+        let token = try await authority.issue(subject: "a", audience: "svc", access: [], now: Self.now).token
+        let succeeded = (try? await authority.validate(token, audience: "svc", now: Self.now.addingTimeInterval(offset))) != nil
         #expect(succeeded == valid)
     }
 
-    @Test func rejectsWrongAudience() {
+    @Test func rejectsWrongAudience() async throws {
         let authority = AuthFixtures.authority()
-        let token = authority.issue(subject: "a", audience: "svc", access: [], now: Self.now).token
-        #expect(throws: AuthError.invalidToken(part: "claims", reason: "audience is not \"other\"")) {
-            try authority.validate(token, audience: "other", now: Self.now)
+        let token = try await authority.issue(subject: "a", audience: "svc", access: [], now: Self.now).token
+        await #expect(throws: AuthError.invalidToken(part: "claims", reason: "audience is not \"other\"")) {
+            try await authority.validate(token, audience: "other", now: Self.now)
         }
     }
 
-    static func encodedPart(_ json: String) -> String { TokenBase64URL.encode(Array(json.utf8)) }
+    static func encodedPart(_ json: String) -> String { TokenAuthority.base64URL(Array(json.utf8)) }
 
     @Test(arguments: [
         "", ".", "..", "...", "a", "a.b", "a.b.c", "a.b.c.d", "====.====.====", "é.é.é",
@@ -114,33 +111,34 @@ import Testing
         encodedPart(#"[1,2,3]"#) + ".e30.AAAA",
         encodedPart(#"{"alg":"ES256","kid":7}"#) + ".e30.AAAA",
     ])
-    func rejectsGarbage(token: String) {
+    func rejectsGarbage(token: String) async {
         let authority = AuthFixtures.authority()
-        #expect(throws: AuthError.self) { try authority.validate(token, audience: "svc", now: Self.now) }
+        await #expect(throws: AuthError.self) { try await authority.validate(token, audience: "svc", now: Self.now) }
     }
 
-    @Test func rejectsValidlySignedButMalformedClaims() throws {
+    @Test func rejectsValidlySignedButMalformedClaims() async throws {
         let authority = AuthFixtures.authority()
         let header = Self.encodedPart(#"{"alg":"ES256","kid":"\#(authority.keyID)","typ":"JWT"}"#)
         for claims in [#"{"iss":"klein-test"}"#, #"{"exp":1e400}"#, "[]", "null"] {
             let input = header + "." + Self.encodedPart(claims)
             let signature = try authority.privateKey.signature(for: Data(input.utf8)).rawRepresentation
-            let token = input + "." + TokenBase64URL.encode(signature)
-            #expect(throws: AuthError.self) { try authority.validate(token, audience: "svc", now: Self.now) }
+            let token = input + "." + TokenAuthority.base64URL(signature)
+            await #expect(throws: AuthError.self) { try await authority.validate(token, audience: "svc", now: Self.now) }
         }
     }
 
-    @Test func acceptsAudienceArray() throws {
+    @Test func acceptsAudienceArray() async throws {
         let authority = AuthFixtures.authority()
         let header = Self.encodedPart(#"{"alg":"ES256","kid":"\#(authority.keyID)"}"#)
         let claims = #"{"access":[],"aud":["x","svc"],"exp":1714565100,"iat":1714564800,"iss":"klein-test","jti":"j","nbf":1714564800,"sub":"bob"}"#
         let input = header + "." + Self.encodedPart(claims)
         let signature = try authority.privateKey.signature(for: Data(input.utf8)).rawRepresentation
-        let token = input + "." + TokenBase64URL.encode(signature)
-        #expect(try authority.validate(token, audience: "svc", now: Self.now).subject == "bob")
+        let token = input + "." + TokenAuthority.base64URL(signature)
+        #expect(try await authority.validate(token, audience: "svc", now: Self.now).subject == "bob")
     }
 
-    @Test func keyFileIsCreatedPrivateAndReused() throws {
+    @Test func keyFileIsCreatedPrivateAndReused() async throws {
+        var loaded: (first: TokenAuthority, second: TokenAuthority)?
         try AuthFixtures.inTemporaryDirectory { directory in
             let path = directory + "/token.pem"
             let first = try TokenAuthority(keyFile: path, issuer: "klein")
@@ -149,9 +147,11 @@ import Testing
             #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["token.pem"])
             let second = try TokenAuthority(keyFile: path, issuer: "klein")
             #expect(first.keyID == second.keyID)
-            let token = first.issue(subject: "a", audience: "svc", access: [], now: Self.now).token
-            #expect(try second.validate(token, audience: "svc", now: Self.now).subject == "a")
+            loaded = (first, second)
         }
+        let (first, second) = try #require(loaded)
+        let token = try await first.issue(subject: "a", audience: "svc", access: [], now: Self.now).token
+        #expect(try await second.validate(token, audience: "svc", now: Self.now).subject == "a")
     }
 
     /// `openssl ecparam -genkey -noout` writes SEC1 "EC PRIVATE KEY" PEM

@@ -11,20 +11,20 @@ struct ImageFetcher {
     let context: String
 
     func fetch(_ image: ImageSource, platform: Platform?, into store: BlobStore) async throws(BuildError) -> (Descriptor, FetchedManifest) {
-        let source: ContentEndpoint
+        let source: any ContentSource
         switch image.location {
         case let .layout(path):
             let full = path.hasPrefix("/") ? path : "\(context)/\(path)"
-            source = .layout(try BuildError.wrap("opening the layout \(full)") { try OCILayout(opening: full) })
+            source = try BuildError.wrap("opening the layout \(full)") { try OCILayout(opening: full) }
         case let .registry(reference):
-            source = .registry(session.client(for: reference.registry), repository: reference.repository)
+            source = session.repository(reference)
         }
         let staging = try BuildError.wrap("creating a staging layout") { try OCILayout.create(at: try work.make("image") + "/layout") }
-        var copier = Copier(from: source, to: .layout(staging))
+        var copier = Copier(from: source, to: staging)
         copier.platform = platform ?? .host
         return try await BuildError.wrap("fetching \(image)") {
             let root = try await copier.copy(image.selector, tag: nil)
-            let fetched = try await ContentEndpoint.layout(staging).manifest(root)
+            let fetched = try await staging.manifest(root)
             for digest in try staging.blobs.list().blobs {
                 try store.write(contentsOf: staging.blobs.path(for: digest), expecting: digest)
             }

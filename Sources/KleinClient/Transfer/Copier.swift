@@ -1,23 +1,28 @@
 import KleinOCI
-import KleinStore
 
-/// Copies an image, index or artifact — with its referrers when asked — between registries and OCI layouts.
+/// Copies an image, index or artifact — with its referrers when asked — from any ``ContentSource`` to
+/// any ``ContentDestination``.
 ///
 /// The tag is resolved once; every manifest is fetched and verified before any blob moves; blobs move in
 /// parallel (bounded by `ClientOptions.parallelBlobs`), skipping those the destination has and mounting
-/// across repositories of one registry; manifests are written last, children first, so the destination
-/// never names content it does not hold.
+/// where the destination can; manifests are written last, children first, so the destination never
+/// names content it does not hold.
 public struct Copier: Sendable {
-    public var source: ContentEndpoint
-    public var destination: ContentEndpoint
+    /// Where content is read.
+    public var source: any ContentSource
+    /// Where content is written.
+    public var destination: any ContentDestination
     /// From an index, copy only the manifest for this platform (the index itself is not copied).
     public var platform: Platform?
     /// Also copy every manifest whose `subject` is copied (signatures, SBOMs, attestations), transitively.
     public var referrers = false
+    /// Blobs copied at once.
     public var parallelBlobs = 4
+    /// Told of every step, for progress displays.
     public var observer: TransferObserver?
 
-    public init(from source: ContentEndpoint, to destination: ContentEndpoint) {
+    /// A copy from `source` to `destination`.
+    public init(from source: any ContentSource, to destination: any ContentDestination) {
         self.source = source
         self.destination = destination
     }
@@ -28,46 +33,26 @@ public struct Copier: Sendable {
     public func copy(_ reference: String, tag: String?) async throws(ClientError) -> Descriptor {
         var root = try await source.resolve(reference)
         if let platform, case let .index(index) = root.manifest {
-            guard let chosen = PlatformChoice.best(in: index, for: platform) else {
-                throw .notFound(what: "a manifest for platform \(platform) in \(source) \(reference) (it has: \(PlatformChoice.listing(index)))")
+            guard let chosen = index.manifest(for: platform) else {
+                throw .notFound(what: "a manifest for platform \(platform) in \(source) \(reference) (it has: \(index.platformListing))")
             }
             root = try await source.manifest(chosen)
         }
         let plan = try await CopyPlan.make(root: root, source: source, referrers: referrers)
         observer?(.planned(blobs: plan.blobs.count, bytes: plan.totalBytes))
-        // A layout being written keeps `gc` away until its new content is referenced.
-        var writeAccess: POSIXFile?
-        if case let .layout(layout) = destination {
-            writeAccess = try RegistryClient.storeCall { () throws(StoreError) in try layout.acquireWriteAccess() }
-        }
-        defer { withExtendedLifetime(writeAccess) {} }
         let writer = DestinationWriter(destination: destination, source: source, observer: observer)
-        do {
-            try await writer.copyBlobs(plan.blobs, parallel: parallelBlobs)
-            for manifest in plan.manifests {
-                let isRoot = manifest.descriptor.digest == root.descriptor.digest
-                try await writer.writeManifest(manifest, tag: isRoot ? tag : nil, listed: isRoot)
+        try await destination.whileWriting { () async throws(ClientError) in
+            do throws(ClientError) {
+                try await writer.copyBlobs(plan.blobs, parallel: parallelBlobs)
+                for manifest in plan.manifests {
+                    let isRoot = manifest.descriptor.digest == root.descriptor.digest
+                    try await writer.writeManifest(manifest, tag: isRoot ? tag : nil, listed: isRoot)
+                }
+            } catch {
+                writer.rollBack()
+                throw error
             }
-        } catch {
-            writer.rollBack()
-            throw error
         }
         return root.descriptor
-    }
-}
-
-/// Multi-arch selection with KleinOCI's matching rules (image-index.md, "platform").
-public enum PlatformChoice {
-    /// The index entry that runs best on `platform`, or nil.
-    public static func best(in index: ImageIndex, for platform: Platform) -> Descriptor? {
-        index.manifests
-            .compactMap { entry in entry.platform.flatMap { platform.rank(of: $0) }.map { (entry, $0) } }
-            .min { $0.1 < $1.1 }?.0
-    }
-
-    /// The platforms an index offers, for messages.
-    public static func listing(_ index: ImageIndex) -> String {
-        let names = index.manifests.compactMap { $0.platform?.description }
-        return names.isEmpty ? "no platforms" : names.joined(separator: ", ")
     }
 }

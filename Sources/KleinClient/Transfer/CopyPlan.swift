@@ -10,13 +10,13 @@ struct CopyPlan: Sendable {
 
     /// Walks from `root`: an index's manifests (or the one matching `platform`), a manifest's config and
     /// layers, and with `referrers` every manifest whose subject was reached, transitively.
-    static func make(root: FetchedManifest, source: ContentEndpoint, referrers: Bool) async throws(ClientError) -> CopyPlan {
+    static func make(root: FetchedManifest, source: any ContentSource, referrers: Bool) async throws(ClientError) -> CopyPlan {
         var plan = CopyPlan()
         try await plan.visit(root, source: source, referrers: referrers)
         return plan
     }
 
-    private mutating func visit(_ fetched: FetchedManifest, source: ContentEndpoint, referrers: Bool) async throws(ClientError) {
+    private mutating func visit(_ fetched: FetchedManifest, source: any ContentSource, referrers: Bool) async throws(ClientError) {
         guard seenManifests.insert(fetched.descriptor.digest).inserted else { return }
         switch fetched.manifest {
         case let .index(index):

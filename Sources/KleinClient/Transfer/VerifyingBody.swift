@@ -1,18 +1,17 @@
-import AsyncHTTPClient
 import KleinOCI
 import NIOCore
 
-/// A blob streamed from one registry to another, hashed on the way: it ends with an error instead of its
-/// last buffer when the bytes do not match the descriptor, so the upload it feeds is never completed.
+/// A blob streamed from a source into an upload, hashed on the way: it ends with an error instead of
+/// its end when the bytes do not match the descriptor, so the upload it feeds is never completed.
 struct VerifyingBody: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
-    let body: HTTPClientResponse.Body
+    let stream: BlobStream
     let descriptor: Descriptor
     let what: String
     let progress: ProgressHandler?
 
     struct AsyncIterator: AsyncIteratorProtocol {
-        var inner: HTTPClientResponse.Body.AsyncIterator
+        var inner: BlobStream.AsyncIterator
         var hasher: VerifyingHasher
         let what: String
         let progress: ProgressHandler?
@@ -36,7 +35,7 @@ struct VerifyingBody: AsyncSequence, Sendable {
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(inner: body.makeAsyncIterator(), hasher: VerifyingHasher(expectedDigest: descriptor.digest, expectedSize: descriptor.size),
+        AsyncIterator(inner: stream.makeAsyncIterator(), hasher: VerifyingHasher(expectedDigest: descriptor.digest, expectedSize: descriptor.size),
                       what: what, progress: progress)
     }
 }

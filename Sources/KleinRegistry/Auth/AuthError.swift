@@ -18,6 +18,9 @@ public enum AuthError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A bearer token was rejected. `part` names the part of the token that
     /// failed: `token`, `header`, `claims` or `signature`.
     case invalidToken(part: String, reason: String)
+    /// jwt-kit could not take the signing key or sign a token (not expected
+    /// for a valid P-256 key); `reason` is its error.
+    case signing(reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +34,8 @@ public enum AuthError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path): signing key: \(reason)"
         case .invalidToken(let part, let reason):
             return "invalid bearer token (\(part)): \(reason)"
+        case .signing(let reason):
+            return "cannot sign bearer token: \(reason)"
         }
     }
 }

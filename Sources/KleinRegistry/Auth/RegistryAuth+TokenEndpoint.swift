@@ -23,15 +23,15 @@ extension RegistryAuth {
     /// mode the endpoint does not exist (404).
     public func tokenResponse(
         method: String, query: [(String, String)], form: [(String, String)], authorization: String?
-    ) -> TokenEndpointResponse {
+    ) async -> TokenEndpointResponse {
         guard case .token(let htpasswd, let authority) = mode else {
             return Self.registryError(status: 404, code: "UNSUPPORTED", message: "token authentication is not enabled")
         }
         switch method.uppercased() {
         case "GET":
-            return tokenForGet(query: query, authorization: authorization, htpasswd: htpasswd, authority: authority)
+            return await tokenForGet(query: query, authorization: authorization, htpasswd: htpasswd, authority: authority)
         case "POST":
-            return tokenForPost(form: form, htpasswd: htpasswd, authority: authority)
+            return await tokenForPost(form: form, htpasswd: htpasswd, authority: authority)
         default:
             var response = Self.registryError(status: 405, code: "UNSUPPORTED", message: "use GET or POST")
             response.headers.append(("Allow", "GET, POST"))
@@ -41,7 +41,7 @@ extension RegistryAuth {
 
     private func tokenForGet(
         query: [(String, String)], authorization: String?, htpasswd: Htpasswd, authority: TokenAuthority
-    ) -> TokenEndpointResponse {
+    ) async -> TokenEndpointResponse {
         let badRequest = { (message: String) in Self.registryError(status: 400, code: "INVALID_REQUEST", message: message) }
         if let problem = serviceProblem(Self.values("service", in: query)) { return badRequest(problem) }
         var user: String?
@@ -60,11 +60,11 @@ extension RegistryAuth {
         }
         switch parseScopes(Self.values("scope", in: query)) {
         case .failure(let problem): return badRequest(problem.message)
-        case .success(let scopes): return grant(scopes, to: user, authority: authority)
+        case .success(let scopes): return await grant(scopes, to: user, authority: authority)
         }
     }
 
-    private func tokenForPost(form: [(String, String)], htpasswd: Htpasswd, authority: TokenAuthority) -> TokenEndpointResponse {
+    private func tokenForPost(form: [(String, String)], htpasswd: Htpasswd, authority: TokenAuthority) async -> TokenEndpointResponse {
         guard let grantType = Self.values("grant_type", in: form).first else {
             return Self.oauthError("invalid_request", "grant_type is required")
         }
@@ -82,16 +82,21 @@ extension RegistryAuth {
         }
         switch parseScopes(Self.values("scope", in: form)) {
         case .failure(let problem): return Self.oauthError("invalid_scope", problem.message)
-        case .success(let scopes): return grant(scopes, to: user, authority: authority)
+        case .success(let scopes): return await grant(scopes, to: user, authority: authority)
         }
     }
 
     /// Issues a token listing every requested scope with its granted actions.
-    private func grant(_ scopes: [AccessScope], to user: String?, authority: TokenAuthority) -> TokenEndpointResponse {
+    private func grant(_ scopes: [AccessScope], to user: String?, authority: TokenAuthority) async -> TokenEndpointResponse {
         let access = scopes.map {
             AccessScope(resourceType: $0.resourceType, name: $0.name, actions: policy.grantedActions(user: user, scope: $0))
         }
-        let issued = authority.issue(subject: user ?? "", audience: service, access: access)
+        let issued: IssuedToken
+        do {
+            issued = try await authority.issue(subject: user ?? "", audience: service, access: access)
+        } catch {
+            return Self.registryError(status: 500, code: "UNKNOWN", message: error.description)
+        }
         let body = TokenEndpointBody(
             token: issued.token, access_token: issued.token, expires_in: issued.expiresIn, issued_at: issued.issuedAt)
         return TokenEndpointResponse(

@@ -40,7 +40,7 @@ public struct RegistryAuth: Sendable {
     ///
     /// `tokenRealm` is the absolute URL of the token endpoint, used in Bearer
     /// challenges.
-    public func authorize(authorization: String?, required: [AccessScope], tokenRealm: String) -> AuthDecision {
+    public func authorize(authorization: String?, required: [AccessScope], tokenRealm: String) async -> AuthDecision {
         switch mode {
         case .anonymous:
             return .allowed(user: nil)
@@ -59,7 +59,7 @@ public struct RegistryAuth: Sendable {
                 return anonymousAllows(required) ? .allowed(user: nil) : .unauthorized(challenge: challenge)
             }
             guard case .bearer(let token)? = AuthorizationHeader(authorization),
-                  let claims = try? authority.validate(token, audience: service)
+                  let claims = try? await authority.validate(token, audience: service)
             else { return .unauthorized(challenge: challenge) }
             let covered = required.allSatisfy { $0.isCovered(by: claims.access) || policy.allows(user: nil, scope: $0) }
             guard covered else {

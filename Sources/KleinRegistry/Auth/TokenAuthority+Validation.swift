@@ -1,71 +1,56 @@
-import Crypto
 import Foundation
+import JWTKit
 
 extension TokenAuthority {
-    /// Validates a token this authority issued (RFC 7519 §7.2): three
-    /// base64url parts, header `alg` ES256 with our `kid` and no `crit`, a
-    /// valid signature (raw r‖s, RFC 7518 §3.4), `iss` equal to ``issuer``,
-    /// `aud` containing `audience`, and `nbf` ≤ now ≤ `exp` within 60 s of
-    /// leeway. Any malformed input throws ``AuthError/invalidToken(part:reason:)``.
-    public func validate(_ token: String, audience: String, now: Date = Date()) throws(AuthError) -> TokenClaims {
+    /// Validates a token this authority issued (RFC 7519 §7.2): jwt-kit
+    /// checks the three base64url parts, finds the key by the header's `kid`
+    /// (only ours is known) and verifies the ES256 signature (raw r‖s, RFC
+    /// 7518 §3.4); then `iss` must equal ``issuer``, `aud` contain `audience`,
+    /// and `nbf` ≤ now ≤ `exp` within 60 s of leeway. Any malformed input
+    /// throws ``AuthError/invalidToken(part:reason:)``.
+    public func validate(_ token: String, audience: String, now: Date = Date()) async throws(AuthError) -> TokenClaims {
         guard token.utf8.count <= Self.maximumTokenLength else {
             throw AuthError.invalidToken(part: "token", reason: "longer than \(Self.maximumTokenLength) bytes")
         }
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3 else {
-            throw AuthError.invalidToken(part: "token", reason: "expected 3 dot-separated parts, found \(parts.count)")
+        let keys = try await collection()
+        let claims: RegistryTokenPayload
+        do {
+            claims = try await keys.verify(token, as: RegistryTokenPayload.self)
+        } catch {
+            throw Self.rejection(error)
         }
-        let header: JWTHeader = try Self.decodePart(parts[0], as: JWTHeader.self, part: "header")
-        guard header.alg == "ES256" else {
-            throw AuthError.invalidToken(part: "header", reason: "unsupported alg \"\(header.alg)\" (expected ES256)")
+        guard claims.iss.value == issuer else {
+            throw AuthError.invalidToken(part: "claims", reason: "issuer \"\(claims.iss.value)\" is not \"\(issuer)\"")
         }
-        guard header.typ == nil || header.typ == "JWT" else {
-            throw AuthError.invalidToken(part: "header", reason: "unsupported typ")
-        }
-        guard header.crit == nil else {
-            throw AuthError.invalidToken(part: "header", reason: "critical header extensions are not supported")
-        }
-        guard header.kid == keyID else {
-            throw AuthError.invalidToken(part: "header", reason: "unknown key id")
-        }
-        guard let signatureBytes = TokenBase64URL.decode(parts[2]), signatureBytes.count == 64,
-              let signature = try? P256.Signing.ECDSASignature(rawRepresentation: signatureBytes)
-        else {
-            throw AuthError.invalidToken(part: "signature", reason: "not a 64-byte base64url ES256 signature")
-        }
-        let signingInput = Data(token.utf8.prefix(parts[0].utf8.count + 1 + parts[1].utf8.count))
-        guard privateKey.publicKey.isValidSignature(signature, for: signingInput) else {
-            throw AuthError.invalidToken(part: "signature", reason: "signature does not verify")
-        }
-        let claims: JWTClaimSet = try Self.decodePart(parts[1], as: JWTClaimSet.self, part: "claims")
-        guard claims.iss == issuer else {
-            throw AuthError.invalidToken(part: "claims", reason: "issuer \"\(claims.iss)\" is not \"\(issuer)\"")
-        }
-        guard claims.aud.values.contains(audience) else {
+        guard claims.aud.value.contains(audience) else {
             throw AuthError.invalidToken(part: "claims", reason: "audience is not \"\(audience)\"")
         }
         let time = now.timeIntervalSince1970
-        guard time <= Double(claims.exp) + Self.leeway else {
+        guard time <= claims.exp.value.timeIntervalSince1970 + Self.leeway else {
             throw AuthError.invalidToken(part: "claims", reason: "token expired")
         }
-        guard time >= Double(claims.nbf) - Self.leeway else {
+        guard time >= claims.nbf.value.timeIntervalSince1970 - Self.leeway else {
             throw AuthError.invalidToken(part: "claims", reason: "token not valid yet")
         }
         return TokenClaims(
-            subject: claims.sub,
+            subject: claims.sub.value,
             access: claims.access.map { AccessScope(resourceType: $0.type, name: $0.name, actions: $0.actions) })
     }
 
-    private static func decodePart<Value: Decodable>(
-        _ text: Substring, as type: Value.Type, part: String
-    ) throws(AuthError) -> Value {
-        guard let bytes = TokenBase64URL.decode(text) else {
-            throw AuthError.invalidToken(part: part, reason: "not base64url")
+    /// What jwt-kit's refusal means for the token's sender.
+    private static func rejection(_ error: any Error) -> AuthError {
+        guard let error = error as? JWTError else {
+            // jwt-kit passes on swift-crypto's and the base64 decoder's errors
+            // for a signature that is not 64 base64url-encoded bytes.
+            return .invalidToken(part: "signature", reason: "not a 64-byte base64url ES256 signature")
         }
-        do {
-            return try JSONDecoder().decode(Value.self, from: Data(bytes))
-        } catch {
-            throw AuthError.invalidToken(part: part, reason: "not the expected JSON object")
+        switch error.errorType {
+        case .noKeyProvided, .unknownKID, .missingKIDHeader:
+            return .invalidToken(part: "header", reason: "unknown key id")
+        case .signatureVerificationFailed:
+            return .invalidToken(part: "signature", reason: "signature does not verify")
+        default:
+            return .invalidToken(part: "token", reason: error.reason ?? "malformed")
         }
     }
 }

@@ -1,8 +1,10 @@
 import Crypto
+import ExtrasBase64
 import Foundation
+import JWTKit
 
 /// Issues and validates Docker registry bearer tokens: JWTs signed with
-/// ES256 (ECDSA P-256 / SHA-256, RFC 7518 §3.4).
+/// ES256 (ECDSA P-256 / SHA-256, RFC 7518 §3.4) by vapor/jwt-kit.
 ///
 /// Docker registry token spec ("Token Authentication Implementation"): the
 /// header carries `alg`, `typ` and `kid` (here the RFC 7638 JWK thumbprint of
@@ -15,6 +17,10 @@ public struct TokenAuthority: Sendable {
     /// RFC 7638 JWK SHA-256 thumbprint of the public key, base64url; the
     /// header's `kid`.
     public let keyID: String
+    /// jwt-kit's key collection, holding this key under ``keyID`` and no
+    /// default key, so a token naming another `kid` (or none) finds no key.
+    /// `JWTKeyCollection` is an actor: the key is added once, by this task.
+    let keys: Task<JWTKeyCollection, any Error>
 
     /// Clock skew tolerated on `exp` and `nbf`, in seconds.
     static let leeway: Double = 60
@@ -31,17 +37,25 @@ public struct TokenAuthority: Sendable {
     init(privateKey: P256.Signing.PrivateKey, issuer: String) {
         self.privateKey = privateKey
         self.issuer = issuer
-        self.keyID = Self.thumbprint(of: privateKey.publicKey)
+        let keyID = Self.thumbprint(of: privateKey.publicKey)
+        self.keyID = keyID
+        self.keys = Task {
+            let key = try ES256PrivateKey(backing: privateKey)
+            let keys = JWTKeyCollection(defaultJWTParser: Self.parser, defaultJWTSerializer: Self.serializer)
+            await keys.add(ecdsa: key, kid: JWKIdentifier(string: keyID), parser: Self.parser, serializer: Self.serializer)
+            await keys.clearDefault()
+            return keys
+        }
     }
 
     /// RFC 7638 §3: SHA-256 over the required EC members in lexicographic
     /// order with no whitespace: `{"crv":"P-256","kty":"EC","x":…,"y":…}`.
     static func thumbprint(of key: P256.Signing.PublicKey) -> String {
         let raw = Array(key.rawRepresentation)  // x || y, 32 bytes each
-        let x = TokenBase64URL.encode(raw.prefix(32))
-        let y = TokenBase64URL.encode(raw.suffix(32))
+        let x = base64URL(raw.prefix(32))
+        let y = base64URL(raw.suffix(32))
         let jwk = #"{"crv":"P-256","kty":"EC","x":"\#(x)","y":"\#(y)"}"#
-        return TokenBase64URL.encode(SHA256.hash(data: Array(jwk.utf8)))
+        return base64URL(Array(SHA256.hash(data: Array(jwk.utf8))))
     }
 
     /// Signs a token for `subject` (`""` for anonymous) valid for `audience`
@@ -50,29 +64,58 @@ public struct TokenAuthority: Sendable {
     public func issue(
         subject: String, audience: String, access: [AccessScope],
         lifetime: Int = 300, now: Date = Date()
-    ) -> IssuedToken {
-        let issuedAt = Int64(now.timeIntervalSince1970.rounded(.down))
+    ) async throws(AuthError) -> IssuedToken {
+        let issuedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         var random = SystemRandomNumberGenerator()
-        let jti = TokenBase64URL.encode((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &random) })
-        let claims = JWTClaimSet(
-            iss: issuer, sub: subject, aud: JWTAudience(audience),
-            exp: issuedAt + Int64(lifetime), nbf: issuedAt, iat: issuedAt, jti: jti,
-            access: access.map { JWTAccessEntry(type: $0.resourceType, name: $0.name, actions: $0.actions) })
-        let header = JWTHeader(alg: "ES256", typ: "JWT", kid: keyID, crit: nil)
-        let signingInput = TokenBase64URL.encode(Self.json(header)) + "." + TokenBase64URL.encode(Self.json(claims))
-        // Signing a P-256 digest cannot fail for a valid key; were it ever to,
-        // the empty signature makes the token fail validation, not succeed.
-        let signature = (try? privateKey.signature(for: Data(signingInput.utf8)))?.rawRepresentation ?? Data()
-        return IssuedToken(
-            token: signingInput + "." + TokenBase64URL.encode(signature),
-            expiresIn: lifetime,
-            issuedAt: Date(timeIntervalSince1970: Double(issuedAt)).formatted(.iso8601))
+        let payload = RegistryTokenPayload(
+            iss: IssuerClaim(value: issuer), sub: SubjectClaim(value: subject), aud: AudienceClaim(value: [audience]),
+            exp: ExpirationClaim(value: issuedAt.addingTimeInterval(Double(lifetime))),
+            nbf: NotBeforeClaim(value: issuedAt), iat: IssuedAtClaim(value: issuedAt),
+            jti: IDClaim(value: Self.base64URL((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &random) })),
+            access: access.map { .init(type: $0.resourceType, name: $0.name, actions: $0.actions) })
+        let keys = try await collection()
+        let token: String
+        do {
+            token = try await keys.sign(payload, kid: JWKIdentifier(string: keyID))
+        } catch {
+            throw AuthError.signing(reason: String(describing: error))
+        }
+        return IssuedToken(token: token, expiresIn: lifetime, issuedAt: issuedAt.formatted(.iso8601))
+    }
+
+    /// The key collection, once its key is added.
+    func collection() async throws(AuthError) -> JWTKeyCollection {
+        do {
+            return try await keys.value
+        } catch {
+            throw AuthError.signing(reason: String(describing: error))
+        }
     }
 
     /// JSON with sorted keys and unescaped `/`, like all JSON Klein produces.
     static func json<Value: Encodable>(_ value: Value) -> Data {
+        (try? encoder.encode(value)) ?? Data("{}".utf8)
+    }
+
+    /// base64url without padding (RFC 4648 §5, as RFC 7515 §2 requires).
+    static func base64URL<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
+        Base64.encodeToString(bytes: bytes, options: [.base64UrlAlphabet, .omitPaddingCharacter])
+    }
+
+    /// Klein's canonical JSON; NumericDates as integer seconds (RFC 7519 §2).
+    private static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)) ?? Data("{}".utf8)
+        encoder.dateEncodingStrategy = .integerSecondsSince1970
+        return encoder
+    }
+
+    private static var serializer: DefaultJWTSerializer { DefaultJWTSerializer(jsonEncoder: encoder) }
+
+    /// Integer NumericDates only, as Klein writes them.
+    private static var parser: DefaultJWTParser {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .integerSecondsSince1970
+        return DefaultJWTParser(jsonDecoder: decoder)
     }
 }

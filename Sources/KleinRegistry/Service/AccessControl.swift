@@ -36,9 +36,9 @@ struct AccessControl: Sendable {
     }
 
     /// Decides a request; operational endpoints (`/healthz`, `/metrics`, `/token`) are open.
-    func check(_ request: RegistryRequest, route: Route) -> Outcome {
+    func check(_ request: RegistryRequest, route: Route) async -> Outcome {
         guard let required = Self.scopes(for: route, method: request.method) else { return .allowed(user: nil) }
-        switch auth.authorize(authorization: request.header("Authorization"), required: required, tokenRealm: realm(for: request)) {
+        switch await auth.authorize(authorization: request.header("Authorization"), required: required, tokenRealm: realm(for: request)) {
         case let .allowed(user):
             return .allowed(user: user)
         case let .unauthorized(challenge):
@@ -53,8 +53,8 @@ struct AccessControl: Sendable {
     }
 
     /// Whether the request's credentials may read `repository` (for cross-repository mounts).
-    func mayPull(_ repository: String, request: RegistryRequest) -> Bool {
-        let decision = auth.authorize(authorization: request.header("Authorization"),
+    func mayPull(_ repository: String, request: RegistryRequest) async -> Bool {
+        let decision = await auth.authorize(authorization: request.header("Authorization"),
                                       required: [.repository(repository, "pull")], tokenRealm: realm(for: request))
         if case .allowed = decision { return true }
         return false
@@ -67,7 +67,7 @@ struct AccessControl: Sendable {
             let bytes = try await body.collect(upTo: 64 << 10)
             form = FormDecoding.pairs(Substring(decoding: bytes, as: UTF8.self), plusIsSpace: true).map { ($0.name, $0.value) }
         }
-        let answer = auth.tokenResponse(method: request.method.rawValue, query: request.query.map { ($0.name, $0.value) },
+        let answer = await auth.tokenResponse(method: request.method.rawValue, query: request.query.map { ($0.name, $0.value) },
                                         form: form, authorization: request.header("Authorization"))
         var headers = HTTPHeaders()
         for (name, value) in answer.headers { headers.add(name: name, value: value) }

@@ -9,7 +9,7 @@ extension RegistryService {
     /// repository does not have the blob or may not be read).
     func startUpload(in name: String, request: RegistryRequest, body: RequestBody) async throws -> RegistryResponse {
         if let mount = request.query("mount"), let source = request.query("from") {
-            if let digest = try? Digest(mount), Reference.isValidRepository(source), access.mayPull(source, request: request),
+            if let digest = try? Digest(mount), Reference.isValidRepository(source), await access.mayPull(source, request: request),
                let _ = try await metadata.mountBlob(digest, from: source, into: name) {
                 return blobCreated(digest, in: name)
             }

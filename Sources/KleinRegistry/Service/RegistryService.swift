@@ -48,7 +48,7 @@ public final class RegistryService: RequestResponder {
         do {
             if let name = route.repository { try Route.validate(repository: name) }
             let user: String?
-            switch access.check(request, route: route) {
+            switch await access.check(request, route: route) {
             case let .allowed(name): user = name
             case let .refused(response): return response
             }

@@ -39,7 +39,7 @@ struct Build: AsyncParsableCommand {
             outcome = try await withSession(client, registries: [pushTarget?.registry].compactMap { $0 }) { session in
                 let outcome = try await Builder(spec: spec, context: context.isEmpty ? "." : context, layout: layout, session: session).build(tag: tag)
                 if let pushTarget {
-                    var copier = Copier(from: .layout(layout), to: .registry(session.client(for: pushTarget.registry), repository: pushTarget.repository))
+                    var copier = Copier(from: layout, to: session.repository(pushTarget))
                     copier.referrers = true
                     try await copier.copy(outcome.image.index.digest.description, tag: pushTarget.digest == nil ? pushTarget.tag ?? pushTarget.tagOrDefault : nil)
                 }

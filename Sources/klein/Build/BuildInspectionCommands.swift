@@ -131,7 +131,7 @@ func withEmbeddedBuild<T>(_ location: ImageLocation, _ flags: ClientFlags, _ bod
             defer { try? FileManager.default.removeItem(atPath: temporary) }
             let layout = try OCILayout.create(at: temporary)
             let (source, reference) = try location.source(in: session)
-            let root = try await Copier(from: source, to: .layout(layout)).copy(reference, tag: nil)
+            let root = try await Copier(from: source, to: layout).copy(reference, tag: nil)
             return try await body(try EmbeddedBuild(layout: layout, selector: root.digest.description, name: location.description), session)
         }
     }

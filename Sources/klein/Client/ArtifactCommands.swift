@@ -95,7 +95,7 @@ func pushArtifact(content: ArtifactContentFlags, to destination: ImageLocation, 
             subjectDescriptor = try await endpoint.resolve(subject.description).descriptor
         }
         let staged = try content.stage(subject: subjectDescriptor)
-        var copier = Copier(from: .staged(staged), to: endpoint)
+        var copier = Copier(from: staged, to: endpoint)
         copier.parallelBlobs = client.jobs
         copier.observer = display.observer
         let tag: String? = attach ? nil : destination.tagForWriting
@@ -111,11 +111,11 @@ func pushArtifact(content: ArtifactContentFlags, to destination: ImageLocation, 
 }
 
 extension ImageLocation {
-    /// The endpoint to write to (a layout is created when missing) and the reference in it.
-    func destination(in session: RegistrySession) throws -> (ContentEndpoint, String) {
+    /// The repository or layout to write to (a layout is created when missing) and the reference in it.
+    func destination(in session: RegistrySession) throws -> (any ContentSource & ContentDestination, String) {
         switch self {
         case .registry: return try source(in: session)
-        case let .layout(target): return (.layout(try OCILayout.create(at: target.path)), target.selector)
+        case let .layout(target): return (try OCILayout.create(at: target.path), target.selector)
         }
     }
 

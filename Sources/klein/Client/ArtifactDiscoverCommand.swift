@@ -46,7 +46,7 @@ struct ArtifactDiscover: AsyncParsableCommand {
         printTree(children, prefix: "")
     }
 
-    private func referrers(of digest: Digest, in endpoint: ContentEndpoint, filter: MediaType?, level: Int,
+    private func referrers(of digest: Digest, in endpoint: any ContentSource, filter: MediaType?, level: Int,
                            visited: inout Set<Digest>) async throws -> [Node] {
         guard level <= depth else { return [] }
         var found = try await endpoint.referrers(of: digest)

@@ -30,11 +30,11 @@ struct ArtifactPull: AsyncParsableCommand {
             let (manifest, placed) = try await withSession(client, registries: reference.registry.map { [$0] } ?? []) { session in
                 let (source, name) = try reference.source(in: session)
                 let layout = try OCILayout.create(at: staging)
-                var copier = Copier(from: source, to: .layout(layout))
+                var copier = Copier(from: source, to: layout)
                 copier.parallelBlobs = client.jobs
                 copier.observer = display.observer
                 let root = try await copier.copy(name, tag: nil)
-                let fetched = try await ContentEndpoint.layout(layout).manifest(root)
+                let fetched = try await layout.manifest(root)
                 guard case let .image(image) = fetched.manifest else {
                     throw CLIError("\(reference) is an index; pull one of its manifests (klein inspect lists them)")
                 }

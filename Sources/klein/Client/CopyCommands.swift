@@ -108,7 +108,7 @@ func runTransfer(from source: ImageLocation, to destination: ImageLocation, tran
     let written = try await withSession(client, registries: registries) { session in
         let (from, reference) = try source.source(in: session)
         var createdLayout: String?
-        let (to, tag): (ContentEndpoint, String?)
+        let (to, tag): (any ContentDestination, String?)
         switch destination {
         case .registry:
             (to, tag) = (try destination.destination(in: session).0, destination.tagForWriting)
@@ -116,7 +116,7 @@ func runTransfer(from source: ImageLocation, to destination: ImageLocation, tran
             if !FileSystem.exists(target.path) { createdLayout = target.path }
             var name = try target.refName()
             if target.selector.isEmpty, case let .registry(origin) = source { name = origin.tag }
-            (to, tag) = (.layout(try OCILayout.create(at: target.path)), name)
+            (to, tag) = (try OCILayout.create(at: target.path), name)
         }
         var copier = Copier(from: from, to: to)
         copier.platform = try transfer.platform.map { try Platform(parsing: $0) }

@@ -41,13 +41,13 @@ enum ImageLocation: ExpressibleByArgument, CustomStringConvertible {
         return nil
     }
 
-    /// The endpoint to read from and the reference naming the content in it.
-    func source(in session: RegistrySession) throws -> (ContentEndpoint, String) {
+    /// The repository or layout to read from and the reference naming the content in it.
+    func source(in session: RegistrySession) throws -> (any ContentSource & ContentDestination, String) {
         switch self {
         case let .registry(reference):
-            return (.registry(session.client(for: reference.registry), repository: reference.repository), reference.manifestReference)
+            return (session.repository(reference), reference.manifestReference)
         case let .layout(target):
-            return (.layout(try target.open()), target.selector)
+            return (try target.open(), target.selector)
         }
     }
 }

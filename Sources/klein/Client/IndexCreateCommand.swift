@@ -50,16 +50,9 @@ struct IndexCreate: AsyncParsableCommand {
             let index = ImageIndex(manifests: entries, annotations: annotationMap.isEmpty ? nil : annotationMap)
             let bytes = index.canonicalJSON
             let descriptor = Descriptor(mediaType: .ociIndex, bytes: bytes)
-            switch endpoint {
-            case let .registry(client, repository):
-                try await client.putManifest(repository, reference: target.tagForWriting ?? descriptor.digest.description, bytes: bytes, mediaType: .ociIndex)
-            case let .layout(layout):
-                try layout.withWriteAccess {
-                    try layout.blobs.write(bytes, expecting: descriptor.digest)
-                    try layout.addEntry(descriptor, name: target.tagForWriting)
-                }
-            case .staged:
-                break
+            let written = FetchedManifest(bytes: bytes, descriptor: descriptor, manifest: .index(index))
+            try await endpoint.whileWriting { () async throws(ClientError) in
+                _ = try await endpoint.putManifest(written, tag: target.tagForWriting, listed: true)
             }
             return descriptor.digest
         }

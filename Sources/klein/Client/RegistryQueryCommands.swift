@@ -36,8 +36,8 @@ struct Resolve: AsyncParsableCommand {
             let registry = session.client(for: target.registry)
             let fetched = try await registry.manifest(target.repository, reference: target.manifestReference)
             guard let wanted, case let .index(index) = fetched.manifest else { return fetched.descriptor.digest }
-            guard let chosen = PlatformChoice.best(in: index, for: wanted) else {
-                throw CLIError("\(target) has no manifest for \(wanted) (it has: \(PlatformChoice.listing(index)))")
+            guard let chosen = index.manifest(for: wanted) else {
+                throw CLIError("\(target) has no manifest for \(wanted) (it has: \(index.platformListing))")
             }
             return chosen.digest
         }

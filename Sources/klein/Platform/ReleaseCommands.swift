@@ -229,12 +229,12 @@ struct ReleasePush: AsyncParsableCommand {
             target = reference
         }
         let digest = try await withSession(client, registries: [target.registry, origin.registry].compactMap { $0 }) { session in
-            let destination = ContentEndpoint.registry(session.client(for: target.registry), repository: target.repository)
+            let destination = session.repository(target)
             if try await session.client(for: target.registry).manifestDescriptor(target.repository, reference: release.image.digest.description) == nil {
                 let (source, _) = try origin.source(in: session)
                 _ = try await Copier(from: source, to: destination).copy(release.image.digest.description, tag: nil)
             }
-            return try await Copier(from: .staged(release.staged), to: destination).copy(release.id.description, tag: nil)
+            return try await Copier(from: release.staged, to: destination).copy(release.id.description, tag: nil)
         }
         print(digest.digest)
     }

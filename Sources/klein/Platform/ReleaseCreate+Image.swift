@@ -6,7 +6,7 @@ extension ReleaseCreate {
     /// Resolves `--image` once: a tag becomes the digest it names now, and everything after uses
     /// only that digest. Fetches what `ReleaseImageCheck` needs, one image at a time, and returns the
     /// release and the check's warnings.
-    static func prepare(image endpoint: ContentEndpoint, reference: String, display: String,
+    static func prepare(image endpoint: any ContentSource, reference: String, display: String,
                         manifest: PlatformManifest, source: [UInt8]) async throws(PlatformError) -> (release: Release, warnings: [String]) {
         let root = try await PlatformError.wrap("resolving the image \(display)") { try await endpoint.resolve(reference) }
         let check = ReleaseImageCheck(display: display, manifest: manifest)

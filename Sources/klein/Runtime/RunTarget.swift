@@ -80,7 +80,7 @@ struct RunTargetOptions: ParsableArguments {
         case let .registry(reference):
             let layout = try OCILayout.create(at: "\(data)/images")
             let root = try await withSession(client, registries: [reference.registry]) { session in
-                var copier = Copier(from: .registry(session.client(for: reference.registry), repository: reference.repository), to: .layout(layout))
+                var copier = Copier(from: session.repository(reference), to: layout)
                 copier.platform = platform
                 return try await copier.copy(reference.manifestReference, tag: nil)
             }
