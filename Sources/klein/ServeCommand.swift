@@ -60,6 +60,7 @@ struct RegistrySettings: ParsableArguments {
     @Option(help: "Access policy file (TOML) mapping users and groups to repositories and actions.") var policy: String?
     @Option(help: "The token service name (token mode).") var tokenService: String?
     @Option(help: "The token endpoint URL to advertise (token mode; default /token on this server).") var tokenRealm: String?
+    @Option(help: "How long issued tokens are valid, e.g. 5m (token mode; default 5m).") var tokenLifetime: DurationArgument?
     @Option(help: "TLS certificate chain (PEM).") var tlsCert: String?
     @Option(help: "TLS private key (PEM).") var tlsKey: String?
     @Option(help: "Run garbage collection this often, e.g. 1h (default: never; see klein registry gc).") var gcInterval: DurationArgument?
@@ -86,6 +87,7 @@ struct RegistrySettings: ParsableArguments {
             if let policy { configuration.policyFile = policy }
             if let tokenService { configuration.tokenService = tokenService }
             if let tokenRealm { configuration.tokenRealm = tokenRealm }
+            if let tokenLifetime { configuration.tokenLifetime = tokenLifetime.seconds }
             if let tlsCert { configuration.tlsCertificate = tlsCert }
             if let tlsKey { configuration.tlsKey = tlsKey }
             if let gcInterval { configuration.gcInterval = gcInterval.seconds }

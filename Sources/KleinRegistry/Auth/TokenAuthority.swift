@@ -14,6 +14,8 @@ public struct TokenAuthority: Sendable {
     let privateKey: P256.Signing.PrivateKey
     /// The `iss` claim written and required.
     public let issuer: String
+    /// Seconds an issued token is valid (`exp` − `iat`, and the endpoint's `expires_in`).
+    public let lifetime: Int
     /// RFC 7638 JWK SHA-256 thumbprint of the public key, base64url; the
     /// header's `kid`.
     public let keyID: String
@@ -30,13 +32,15 @@ public struct TokenAuthority: Sendable {
     /// Loads the PEM P-256 private key at `keyFile` (PKCS#8 or SEC1), or, when
     /// the file does not exist, creates one and stores it atomically with mode
     /// 0600 (see ``TokenAuthority/loadOrCreateKey(at:)``).
-    public init(keyFile: String, issuer: String) throws(AuthError) {
-        self.init(privateKey: try Self.loadOrCreateKey(at: keyFile), issuer: issuer)
+    /// Tokens are valid for `lifetime` seconds (the configuration's `auth.token_lifetime`).
+    public init(keyFile: String, issuer: String, lifetime: Int = 300) throws(AuthError) {
+        self.init(privateKey: try Self.loadOrCreateKey(at: keyFile), issuer: issuer, lifetime: lifetime)
     }
 
-    init(privateKey: P256.Signing.PrivateKey, issuer: String) {
+    init(privateKey: P256.Signing.PrivateKey, issuer: String, lifetime: Int = 300) {
         self.privateKey = privateKey
         self.issuer = issuer
+        self.lifetime = lifetime
         let keyID = Self.thumbprint(of: privateKey.publicKey)
         self.keyID = keyID
         self.keys = Task {
@@ -60,11 +64,12 @@ public struct TokenAuthority: Sendable {
 
     /// Signs a token for `subject` (`""` for anonymous) valid for `audience`
     /// (the registry's service name) granting `access`, valid from `now` for
-    /// `lifetime` seconds.
+    /// `lifetime` seconds (default: the authority's).
     public func issue(
         subject: String, audience: String, access: [AccessScope],
-        lifetime: Int = 300, now: Date = Date()
+        lifetime: Int? = nil, now: Date = Date()
     ) async throws(AuthError) -> IssuedToken {
+        let lifetime = lifetime ?? self.lifetime
         let issuedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         var random = SystemRandomNumberGenerator()
         let payload = RegistryTokenPayload(

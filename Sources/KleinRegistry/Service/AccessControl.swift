@@ -22,7 +22,8 @@ struct AccessControl: Sendable {
         case .token:
             let keyFile = "\(configuration.dataDirectory)/token-key.pem"
             mode = .token(try Htpasswd(contentsOf: configuration.htpasswdFile ?? ""),
-                          try TokenAuthority(keyFile: keyFile, issuer: configuration.tokenService))
+                          try TokenAuthority(keyFile: keyFile, issuer: configuration.tokenService,
+                                             lifetime: Int(clamping: configuration.tokenLifetime)))
         }
         let policy: AccessPolicy
         if let file = configuration.policyFile {

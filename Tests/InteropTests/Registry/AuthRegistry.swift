@@ -76,11 +76,11 @@ final class AuthRegistry {
     let http: CurlHTTP
 
     /// Writes the htpasswd and policy files into `scratch` and starts `klein serve --auth <mode>` on `data`.
-    init(scratch: Scratch, mode: AuthServeMode, data: String? = nil) throws {
+    init(scratch: Scratch, mode: AuthServeMode, data: String? = nil, arguments extra: [String] = []) throws {
         self.mode = mode
         let htpasswd = try Self.htpasswdFile(in: scratch)
         let policy = try scratch.write("access-\(UUID().uuidString).toml", Self.policy)
-        var arguments = ["--auth", mode.rawValue, "--htpasswd", htpasswd, "--policy", policy]
+        var arguments = ["--auth", mode.rawValue, "--htpasswd", htpasswd, "--policy", policy] + extra
         if mode == .token { arguments += ["--token-service", Self.service] }
         server = try KleinServe(scratch: scratch, data: data, arguments: arguments)
         http = CurlHTTP(base: server.base)
@@ -157,14 +157,19 @@ final class AuthRegistry {
                                    sourceLocation: sourceLocation)
     }
 
-    /// The JWT's `access` claim as `"type:name" → actions` (signature not checked: the server does that).
-    static func access(of token: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: [String]] {
+    /// The JWT's claims (signature not checked: the server does that).
+    static func claims(of token: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         try #require(parts.count == 3, "not a JWS compact serialization: \(token)", sourceLocation: sourceLocation)
         var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         let payload = try #require(Data(base64Encoded: base64), "payload is not base64url: \(token)", sourceLocation: sourceLocation)
-        let claims = try #require(try JSONSerialization.jsonObject(with: payload) as? [String: Any], sourceLocation: sourceLocation)
+        return try #require(try JSONSerialization.jsonObject(with: payload) as? [String: Any], sourceLocation: sourceLocation)
+    }
+
+    /// The JWT's `access` claim as `"type:name" → actions`.
+    static func access(of token: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: [String]] {
+        let claims = try Self.claims(of: token, sourceLocation: sourceLocation)
         let entries = try #require(claims["access"] as? [[String: Any]], "no access claim: \(claims)", sourceLocation: sourceLocation)
         var access: [String: [String]] = [:]
         for entry in entries {

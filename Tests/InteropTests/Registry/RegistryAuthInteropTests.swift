@@ -141,6 +141,22 @@ import Testing
         return ([header] + rows).joined(separator: "\n")
     }
 
+    @Test("tokens live as long as auth.token_lifetime or --token-lifetime says", arguments: [false, true])
+    func tokenLifetimeIsConfigurable(fromFlag: Bool) throws {
+        let scratch = try Scratch()
+        let config = try scratch.write("registry.toml", "[auth]\ntoken_lifetime = \"90s\"\n")
+        let registry = try AuthRegistry(scratch: scratch, mode: .token,
+                                        arguments: fromFlag ? ["--token-lifetime", "2m"] : ["--config", config])
+        defer { registry.stop() }
+        let expected = fromFlag ? 120 : 90
+        let response = try registry.tokenRequest(credentials: AuthRegistry.basic("reader", AuthRegistry.passwords["reader"]!),
+                                                 scopes: ["repository:team/app:pull"])
+        let body = try response.json()
+        #expect(body["expires_in"] as? Int == expected, "\(body)")
+        let claims = try AuthRegistry.claims(of: try #require(body["token"] as? String))
+        #expect((claims["exp"] as? Int).flatMap { exp in (claims["iat"] as? Int).map { exp - $0 } } == expected, "\(claims)")
+    }
+
     @Test("the token endpoint grants exactly the policy's actions for each requested scope")
     func tokenGrantsFollowThePolicy() throws {
         let scratch = try Scratch()
