@@ -60,6 +60,32 @@ import Testing
         }
     }
 
+    /// Every issued signature has s ≤ n/2, and the same signature with s replaced by n − s (which
+    /// verifies mathematically: ECDSA is malleable) is refused, so a token has one encoding only.
+    @Test func onlyLowSSignaturesAreIssuedAndAccepted() async throws {
+        let authority = AuthFixtures.authority()
+        let half = TokenAuthority.halfGroupOrder, order = TokenAuthority.groupOrder
+        for round in 0..<24 {
+            let token = try await authority.issue(subject: "alice", audience: "svc", access: Self.access, now: Self.now).token
+            var parts = token.split(separator: ".").map(String.init)
+            let signature = try #require(AuthFixtures.base64URLDecoded(Substring(parts[2])))
+            let s = Array(signature[32...])
+            #expect(!half.lexicographicallyPrecedes(s), "round \(round): an issued signature is high-S")
+            // n − s, computed here with a borrow loop of its own.
+            var flipped = [UInt8](repeating: 0, count: 32), borrow = 0
+            for index in (0..<32).reversed() {
+                let difference = Int(order[index]) - Int(s[index]) - borrow
+                flipped[index] = UInt8((difference + 256) % 256)
+                borrow = difference < 0 ? 1 : 0
+            }
+            parts[2] = TokenAuthority.base64URL(Array(signature[..<32]) + flipped)
+            await #expect(throws: AuthError.invalidToken(part: "signature", reason: "high S value (the second encoding of an ECDSA signature)")) {
+                try await authority.validate(parts.joined(separator: "."), audience: "svc", now: Self.now)
+            }
+            _ = try await authority.validate(token, audience: "svc", now: Self.now)
+        }
+    }
+
     @Test func rejectsSwappedClaims() async throws {
         let authority = AuthFixtures.authority()
         let weak = try await authority.issue(subject: "eve", audience: "svc", access: [.repository("a", "pull")], now: Self.now).token

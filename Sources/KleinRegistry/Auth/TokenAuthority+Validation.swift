@@ -5,12 +5,15 @@ extension TokenAuthority {
     /// Validates a token this authority issued (RFC 7519 §7.2): jwt-kit
     /// checks the three base64url parts, finds the key by the header's `kid`
     /// (only ours is known) and verifies the ES256 signature (raw r‖s, RFC
-    /// 7518 §3.4); then `iss` must equal ``issuer``, `aud` contain `audience`,
+    /// 7518 §3.4), whose s must be in the lower half (see `TokenAuthority+LowS`); then `iss` must equal ``issuer``, `aud` contain `audience`,
     /// and `nbf` ≤ now ≤ `exp` within 60 s of leeway. Any malformed input
     /// throws ``AuthError/invalidToken(part:reason:)``.
     public func validate(_ token: String, audience: String, now: Date = Date()) async throws(AuthError) -> TokenClaims {
         guard token.utf8.count <= Self.maximumTokenLength else {
             throw AuthError.invalidToken(part: "token", reason: "longer than \(Self.maximumTokenLength) bytes")
+        }
+        guard Self.hasLowS(token) else {
+            throw AuthError.invalidToken(part: "signature", reason: "high S value (the second encoding of an ECDSA signature)")
         }
         let keys = try await collection()
         let claims: RegistryTokenPayload

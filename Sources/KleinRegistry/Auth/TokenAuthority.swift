@@ -81,7 +81,7 @@ public struct TokenAuthority: Sendable {
         let keys = try await collection()
         let token: String
         do {
-            token = try await keys.sign(payload, kid: JWKIdentifier(string: keyID))
+            token = Self.withLowS(try await keys.sign(payload, kid: JWKIdentifier(string: keyID)))
         } catch {
             throw AuthError.signing(reason: String(describing: error))
         }
