@@ -1,4 +1,5 @@
 import KleinOCI
+import KleinSystem
 #if canImport(Glibc)
 import Glibc
 #endif
