@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "KleinClient",
             dependencies: [
-                "KleinOCI", "KleinStore",
+                "KleinOCI", "KleinStore", "KleinSystem",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "KleinRegistry",
             dependencies: [
-                "KleinOCI", "KleinStore", "KleinConfig",
+                "KleinOCI", "KleinStore", "KleinConfig", "KleinSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -76,12 +76,12 @@ let package = Package(
         .target(
             name: "KleinBuild",
             dependencies: [
-                "KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinConfig",
+                "KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinConfig", "KleinSystem",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        .target(name: "KleinRuntime", dependencies: ["KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinPlatform"]),
+        .target(name: "KleinRuntime", dependencies: ["KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinPlatform", "KleinSystem"]),
         .target(
             name: "KleinPlatform",
             dependencies: [
@@ -93,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "klein",
             dependencies: [
-                "KleinOCI", "KleinConfig", "KleinStore", "KleinArchive", "KleinClient", "KleinRegistry", "KleinBuild", "KleinRuntime", "KleinPlatform",
+                "KleinSystem", "KleinOCI", "KleinConfig", "KleinStore", "KleinArchive", "KleinClient", "KleinRegistry", "KleinBuild", "KleinRuntime", "KleinPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

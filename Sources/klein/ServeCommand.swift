@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KleinRegistry
 import KleinStore
+import KleinSystem
 import Logging
 import Synchronization
 

@@ -1,5 +1,6 @@
 import Foundation
 import KleinArchive
+import KleinSystem
 
 /// Runs a system tool (git, dpkg-deb, apt-get) with a fixed environment: `LC_ALL=C`, `TZ=UTC`, no
 /// git configuration outside the repository (no `autocrlf` or filters from `~/.gitconfig`) and no
@@ -93,7 +94,7 @@ final class StreamingCommand {
         self.command = command
         self.process = process
         self.errors = PipeCollector(errors)
-        stream = FileSource(descriptor: dup(output.fileHandleForReading.fileDescriptor), path: "the output of \(command.executable)")
+        stream = FileSource(POSIXFile(adopting: dup(output.fileHandleForReading.fileDescriptor), path: "the output of \(command.executable)"))
         try? output.fileHandleForReading.close()
     }
 
