@@ -10,8 +10,6 @@ import Glibc
 /// for is still reaped once it exits.
 package final class ChildProcess: Sendable {
     package let pid: pid_t
-    /// The program, for messages.
-    package let executable: String
 
     private struct State {
         var termination: ProcessTermination?
@@ -21,10 +19,7 @@ package final class ChildProcess: Sendable {
 
     private let state = Mutex(State())
 
-    init(pid: pid_t, executable: String) {
-        self.pid = pid
-        self.executable = executable
-    }
+    init(pid: pid_t) { self.pid = pid }
 
     deinit {
         // The waiter thread holds the process while it runs, so here no one is waiting: reap it later.

@@ -63,7 +63,7 @@ extension ProcessLaunch {
         }
         guard status == 0 else { throw SystemError(operation: "start", path: executable, errno: status) }
         return RunningProcess(
-            process: ChildProcess(pid: pid, executable: executable),
+            process: ChildProcess(pid: pid),
             standardInput: parentEnds[0], standardOutput: parentEnds[1], standardError: parentEnds[2])
     }
 
