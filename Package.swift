@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/swift-extras/swift-extras-base64.git", from: "1.2.0"),
     ],
     targets: [
+        .target(name: "KleinSystem"),
         .target(
             name: "KleinOCI",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
@@ -39,15 +40,15 @@ let package = Package(
         // KleinConfig reads and writes its trees as the canonical JSON KleinOCI owns (build specs and
         // platform manifests are recorded so): an arrow up DESIGN.md's table, not a copy of the codec.
         .target(name: "KleinConfig", dependencies: ["KleinOCI", .product(name: "TOMLKit", package: "TOMLKit")]),
-        .target(name: "KleinStore", dependencies: ["KleinOCI"]),
+        .target(name: "KleinStore", dependencies: ["KleinOCI", "KleinSystem"]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CXattr"),
-        .target(name: "KleinArchive", dependencies: ["KleinOCI", "CZlib", "CZstd", "CXattr"]),
+        .target(name: "KleinArchive", dependencies: ["KleinOCI", "KleinSystem", "CZlib", "CZstd", "CXattr"]),
         .target(
             name: "KleinClient",
             dependencies: [
-                "KleinOCI", "KleinStore",
+                "KleinOCI", "KleinStore", "KleinSystem",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -57,7 +58,7 @@ let package = Package(
         .target(
             name: "KleinRegistry",
             dependencies: [
-                "KleinOCI", "KleinStore", "KleinConfig",
+                "KleinOCI", "KleinStore", "KleinConfig", "KleinSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -75,12 +76,12 @@ let package = Package(
         .target(
             name: "KleinBuild",
             dependencies: [
-                "KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinConfig",
+                "KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinConfig", "KleinSystem",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        .target(name: "KleinRuntime", dependencies: ["KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinPlatform"]),
+        .target(name: "KleinRuntime", dependencies: ["KleinOCI", "KleinStore", "KleinArchive", "KleinClient", "KleinPlatform", "KleinSystem"]),
         .target(
             name: "KleinPlatform",
             dependencies: [
@@ -92,10 +93,11 @@ let package = Package(
         .executableTarget(
             name: "klein",
             dependencies: [
-                "KleinOCI", "KleinConfig", "KleinStore", "KleinArchive", "KleinClient", "KleinRegistry", "KleinBuild", "KleinRuntime", "KleinPlatform",
+                "KleinSystem", "KleinOCI", "KleinConfig", "KleinStore", "KleinArchive", "KleinClient", "KleinRegistry", "KleinBuild", "KleinRuntime", "KleinPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "KleinSystemTests", dependencies: ["KleinSystem"]),
         .testTarget(name: "KleinOCITests", dependencies: ["KleinOCI"], exclude: ["Fixtures"]),
         .testTarget(name: "KleinConfigTests", dependencies: ["KleinConfig"]),
         .testTarget(name: "KleinStoreTests", dependencies: ["KleinStore"]),

@@ -1,4 +1,5 @@
 import KleinOCI
+import KleinSystem
 
 /// Errors raised by KleinArchive. Each names the entry, layer or stream involved and the reason.
 public enum ArchiveError: Error, Sendable, CustomStringConvertible {
@@ -12,6 +13,8 @@ public enum ArchiveError: Error, Sendable, CustomStringConvertible {
     case compression(codec: String, reason: String)
     /// A system call failed on `path`.
     case io(path: String, operation: String, errno: Int32)
+    /// A file operation through `KleinSystem` failed.
+    case system(SystemError)
     /// A layer entry that would touch something outside the root, or is otherwise unsafe to apply.
     case unsafeEntry(layer: Int, entry: String, reason: String)
     /// A layer entry that cannot be applied (bad whiteout, hardlink to a missing target, …).
@@ -39,6 +42,8 @@ public enum ArchiveError: Error, Sendable, CustomStringConvertible {
             return "\(codec) stream: \(reason)"
         case let .io(path, operation, errno):
             return "\(operation) \(path): \(String(cString: strerror(errno)))"
+        case let .system(error):
+            return error.description
         case let .unsafeEntry(layer, entry, reason):
             return "layer \(layer): refusing entry \"\(entry)\": \(reason)"
         case let .invalidLayerEntry(layer, entry, reason):

@@ -1,4 +1,5 @@
 import KleinOCI
+import KleinSystem
 
 /// A destination of bytes: a file, a hasher, or a compressor feeding another sink.
 /// Stages compose: `TarWriter → HashingSink(diff_id) → GzipCompressor → HashingSink(blob) → FileSink`.

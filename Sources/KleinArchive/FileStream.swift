@@ -1,70 +1,66 @@
+import KleinSystem
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Writes to a file descriptor; `finish` fsyncs when asked to and closes it.
+/// Writes to a file; `finish` fsyncs when asked to and closes it.
 public final class FileSink: ByteSink {
+    /// The file written.
     public let path: String
-    private let fd: Int32
+    private let file: POSIXFile
     private let syncOnFinish: Bool
-    private var closed = false
+    private var finished = false
 
     /// Creates (or truncates) `path` with `mode`; `exclusive` refuses an existing file.
     public init(path: String, mode: mode_t = 0o644, exclusive: Bool = false, syncOnFinish: Bool = false) throws(ArchiveError) {
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC)
-        fd = open(path, flags, mode)
-        guard fd >= 0 else { throw .io(path: path, operation: "create", errno: errno) }
+        do {
+            file = try POSIXFile.open(path, flags: O_WRONLY | O_CREAT | (exclusive ? O_EXCL : O_TRUNC), mode: mode)
+        } catch {
+            throw .system(SystemError(operation: "create", path: path, errno: error.errno))
+        }
         self.path = path
         self.syncOnFinish = syncOnFinish
     }
 
-    deinit { if !closed { close(fd) } }
-
+    /// Writes all of `buffer`.
     public func write(_ buffer: UnsafeRawBufferPointer) throws(ArchiveError) {
-        var offset = 0
-        while offset < buffer.count {
-            let count = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .io(path: path, operation: "write", errno: errno)
-            }
-            offset += count
-        }
+        do { try file.writeAll(buffer) } catch { throw .system(error) }
     }
 
+    /// Fsyncs when asked to, and closes the file; later calls do nothing.
     public func finish() throws(ArchiveError) {
-        guard !closed else { return }
-        closed = true
-        if syncOnFinish && fsync(fd) != 0 { throw .io(path: path, operation: "fsync", errno: errno) }
-        guard close(fd) == 0 else { throw .io(path: path, operation: "close", errno: errno) }
+        guard !finished else { return }
+        finished = true
+        do {
+            if syncOnFinish { try file.sync() }
+            try file.close()
+        } catch {
+            throw .system(error)
+        }
     }
 }
 
-/// Reads from a file descriptor, closed on deinit.
+/// Reads from a file, closed when released.
 public final class FileSource: ByteSource {
+    /// The file read.
     public let path: String
-    private let fd: Int32
+    private let file: POSIXFile
 
+    /// Opens `path` for sequential reading.
     public init(path: String) throws(ArchiveError) {
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
+        do { file = try POSIXFile.open(path, flags: O_RDONLY) } catch { throw .system(error) }
         self.path = path
-        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        file.adviseSequential()
     }
 
-    /// Takes ownership of an open descriptor.
-    public init(descriptor: Int32, path: String) {
-        fd = descriptor
-        self.path = path
+    /// Reads from `file`, which it keeps open until released.
+    package init(_ file: POSIXFile) {
+        self.file = file
+        self.path = file.path
     }
 
-    deinit { close(fd) }
-
+    /// Reads up to `buffer.count` bytes; 0 at the end of the file.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
-        while true {
-            let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
-            if count >= 0 { return count }
-            if errno != EINTR { throw .io(path: path, operation: "read", errno: errno) }
-        }
+        do { return try file.read(into: buffer) } catch { throw .system(error) }
     }
 }

@@ -1,4 +1,4 @@
-import KleinOCI
+import KleinSystem
 
 /// Runs an upstream source (decompression, hashing) on a background thread a few chunks ahead of the
 /// consumer, so that work overlaps with what the consumer does with the bytes (creating files).

@@ -1,6 +1,7 @@
 import KleinArchive
 import KleinOCI
 import KleinStore
+import KleinSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -99,19 +100,14 @@ public struct BundleWriter {
 
     /// Writes a new file without following a symlink at `path`; the owner is set before the mode.
     private func writeFile(_ path: String, bytes: [UInt8], mode: UInt32, uid: UInt32?, gid: UInt32?, replace: Bool) throws(RuntimeError) {
-        let flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (replace ? O_TRUNC : O_EXCL)
-        let fd = open(path, flags, 0o600)
-        guard fd >= 0 else { throw .io(path: path, operation: "create", errno: errno) }
-        defer { close(fd) }
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-            guard count > 0 else {
-                if count < 0 && errno == EINTR { continue }
-                throw .io(path: path, operation: "write", errno: errno)
-            }
-            written += count
+        let file: POSIXFile
+        do throws(SystemError) {
+            file = try POSIXFile.open(path, flags: O_WRONLY | O_CREAT | O_NOFOLLOW | (replace ? O_TRUNC : O_EXCL), mode: 0o600)
+        } catch {
+            throw .io(path: path, operation: "create", errno: error.errno)
         }
+        do { try file.writeAll(bytes) } catch { throw .system(error) }
+        let fd = file.fd
         if let uid, let gid, fchown(fd, uid, gid) != 0 { throw .io(path: path, operation: "set the owner of", errno: errno) }
         guard fchmod(fd, mode_t(mode)) == 0 else { throw .io(path: path, operation: "set the mode of", errno: errno) }
     }

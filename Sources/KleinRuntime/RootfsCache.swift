@@ -1,6 +1,7 @@
 import KleinArchive
 import KleinOCI
 import KleinStore
+import KleinSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,12 +28,9 @@ public struct RootfsCache: Sendable {
     public func withLock<T>(exclusive: Bool, _ body: () throws(RuntimeError) -> T) throws(RuntimeError) -> T {
         try Self.makePrivateDirectory(directory)
         let path = "\(directory)/.lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .io(path: path, operation: "open", errno: errno) }
-        defer { close(fd) }
-        while flock(fd, exclusive ? LOCK_EX : LOCK_SH) != 0 {
-            guard errno == EINTR else { throw .io(path: path, operation: "lock", errno: errno) }
-        }
+        let lock = try RuntimeError.wrap { try POSIXFile.open(path, flags: O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o600) }
+        try RuntimeError.wrap { try lock.lock(exclusive: exclusive) }
+        defer { withExtendedLifetime(lock) {} }
         return try body()
     }
 

@@ -1,6 +1,7 @@
 import KleinArchive
 import KleinOCI
 import KleinStore
+import KleinSystem
 
 /// Errors raised while turning an image into a bundle and running it. Each names the input at fault.
 public enum RuntimeError: Error, Sendable, CustomStringConvertible {
@@ -17,6 +18,8 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
     case archive(ArchiveError)
     case store(StoreError)
     case oci(OCIError)
+    /// A file or process operation through `KleinSystem` failed.
+    case system(SystemError)
     /// A system call failed on `path`.
     case io(path: String, operation: String, errno: Int32)
 
@@ -30,13 +33,14 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
         case let .archive(error): error.description
         case let .store(error): error.description
         case let .oci(error): error.description
+        case let .system(error): error.description
         case let .io(path, operation, code): "\(operation) \(path): \(String(cString: strerror(code)))"
         }
     }
 
     /// Runs `body`, turning the lower modules' errors into this one.
     static func wrap<T>(_ body: () throws -> T) throws(RuntimeError) -> T {
-        do { return try body() } catch let error as RuntimeError { throw error } catch let error as ArchiveError { throw .archive(error) } catch let error as StoreError { throw .store(error) } catch let error as OCIError { throw .oci(error) } catch {
+        do { return try body() } catch let error as RuntimeError { throw error } catch let error as ArchiveError { throw .archive(error) } catch let error as StoreError { throw .store(error) } catch let error as OCIError { throw .oci(error) } catch let error as SystemError { throw .system(error) } catch {
             throw .runtime("\(error)")
         }
     }

@@ -1,4 +1,5 @@
-import Dispatch
+import KleinSystem
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,45 +8,52 @@ import Glibc
 /// runtime is running is kept (the run then stops before starting a container, and cleans up, or,
 /// when it came while the runtime was being started, is sent to it as soon as it runs);
 /// later ones are sent to the runtime, which passes them to the container's process.
-final class SignalForwarder: @unchecked Sendable {
+final class SignalForwarder: Sendable {
     static let signals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
 
-    /// Every handler and every access to the state below runs on this queue.
-    private let queue = DispatchQueue(label: "klein.signals")
-    private var sources: [DispatchSourceSignal] = []
-    private var target: pid_t?
-    private var held: Int32?
+    /// Where signals go, shared with the handler.
+    private final class Route: Sendable {
+        private struct State {
+            var target: ChildProcess?
+            var held: Int32?
+        }
+
+        private let state = Mutex(State())
+
+        func deliver(_ number: Int32) {
+            state.withLock { state in
+                if let target = state.target { target.signal(number) } else if state.held == nil { state.held = number }
+            }
+        }
+
+        var held: Int32? { state.withLock { $0.held } }
+
+        func setTarget(_ process: ChildProcess?) {
+            state.withLock { state in
+                state.target = process
+                if let process, let held = state.held { process.signal(held) }
+            }
+        }
+    }
+
+    private let route: Route
+    private let handler: SignalHandler
 
     init() {
-        for number in Self.signals {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [unowned self] in
-                if let target { kill(target, number) } else if held == nil { held = number }
-            }
-            source.resume()
-            sources.append(source)
-        }
+        let route = Route()
+        self.route = route
+        handler = SignalHandler(Self.signals) { route.deliver($0) }
     }
 
     /// The first signal that arrived before `forward(to:)`, if any.
-    var pending: Int32? { queue.sync { held } }
+    var pending: Int32? { route.held }
 
-    /// From now on signals go to `pid`; one held until now (after the caller last saw `pending`) goes there at once.
-    func forward(to pid: pid_t) {
-        queue.sync {
-            target = pid
-            if let held { kill(pid, held) }
-        }
-    }
+    /// From now on signals go to `process`; one held until now (after the caller last saw `pending`) goes there at once.
+    func forward(to process: ChildProcess) { route.setTarget(process) }
 
     /// Stops forwarding; the signals get their default actions back.
     func stop() {
-        queue.sync {
-            sources.forEach { $0.cancel() }
-            sources = []
-            target = nil
-        }
-        Self.signals.forEach { signal($0, SIG_DFL) }
+        handler.cancel()
+        route.setTarget(nil)
     }
 }

@@ -1,4 +1,5 @@
 import KleinOCI
+import KleinSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,7 +30,7 @@ public struct BlobStore: Sendable {
 
     /// The stored size of a blob.
     public func size(of digest: Digest) throws(StoreError) -> Int64 {
-        guard let info = try FileSystem.regularFileStatus(path(for: digest)) else {
+        guard let info = try StoreError.wrap({ () throws(SystemError) in try FileSystem.regularFileStatus(path(for: digest)) }) else {
             throw .blobNotFound(digest: digest, store: root)
         }
         return Int64(info.st_size)
@@ -41,8 +42,8 @@ public struct BlobStore: Sendable {
         do {
             return BlobReader(file: try POSIXFile.open(blobPath, flags: O_RDONLY | O_NOFOLLOW))
         } catch {
-            if case let .io(_, _, code) = error, code == ENOENT { throw .blobNotFound(digest: digest, store: root) }
-            throw error
+            if error.errno == ENOENT { throw .blobNotFound(digest: digest, store: root) }
+            throw .system(error)
         }
     }
 
@@ -53,8 +54,8 @@ public struct BlobStore: Sendable {
         guard size <= limit else { throw .blobTooLarge(digest: digest, size: size, limit: limit) }
         var bytes = [UInt8](repeating: 0, count: Int(size))
         let count = try bytes.withUnsafeMutableBytes { buffer in
-            Result { () throws(StoreError) in try reader.file.readFully(into: buffer) }
-        }.get()
+            Result { () throws(SystemError) in try reader.file.readFully(into: buffer) }
+        }.mapError(StoreError.system).get()
         let actual = Digest.of(bytes.prefix(count), algorithm: digest.algorithm)
         guard count == Int(size), actual == digest else {
             throw .verificationFailed(what: path(for: digest), error: .digestMismatch(expected: digest, actual: actual))
@@ -64,13 +65,13 @@ public struct BlobStore: Sendable {
 
     /// Removes a blob; removing an absent blob is not an error.
     public func delete(_ digest: Digest) throws(StoreError) {
-        try FileSystem.remove(path(for: digest))
+        try StoreError.wrap { () throws(SystemError) in try FileSystem.remove(path(for: digest)) }
     }
 
     /// Starts an ingest. With an expected digest (and size), `commit` fails unless the bytes match;
     /// without one, the blob is named by its SHA-256.
     public func writer(expecting digest: Digest? = nil, size: Int64? = nil) throws(StoreError) -> BlobWriter {
-        try FileSystem.makeDirectories(scratch)
+        try StoreError.wrap { () throws(SystemError) in try FileSystem.makeDirectories(scratch) }
         return try BlobWriter(store: self, expectedDigest: digest, expectedSize: size)
     }
 
@@ -79,12 +80,14 @@ public struct BlobStore: Sendable {
     /// store's file system.
     public func adopt(fileAt path: String, as digest: Digest) throws(StoreError) {
         let directory = "\(root)/\(digest.algorithm.rawValue)"
-        if !FileSystem.isDirectory(directory) {
-            try FileSystem.makeDirectories(directory)
-            try FileSystem.syncDirectory(root)
+        try StoreError.wrap { () throws(SystemError) in
+            if !FileSystem.isDirectory(directory) {
+                try FileSystem.makeDirectories(directory)
+                try FileSystem.syncDirectory(root)
+            }
+            try FileSystem.rename(path, self.path(for: digest))
+            try FileSystem.syncDirectory(directory)
         }
-        try FileSystem.rename(path, self.path(for: digest))
-        try FileSystem.syncDirectory(directory)
     }
 
     /// Ingests bytes held in memory.
@@ -98,13 +101,13 @@ public struct BlobStore: Sendable {
     /// Ingests a file by streaming it; with `size`, a file of another size is refused like a wrong digest.
     @discardableResult
     public func write(contentsOf path: String, expecting digest: Digest? = nil, size: Int64? = nil) throws(StoreError) -> (digest: Digest, size: Int64) {
-        let source = try POSIXFile.open(path, flags: O_RDONLY)
+        let source = try StoreError.wrap { () throws(SystemError) in try POSIXFile.open(path, flags: O_RDONLY) }
         source.adviseSequential()
         let writer = try writer(expecting: digest, size: size)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: BlobReader.chunkSize, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            let count = try source.read(into: buffer)
+            let count = try StoreError.wrap { () throws(SystemError) in try source.read(into: buffer) }
             if count == 0 { break }
             try writer.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }
@@ -115,13 +118,13 @@ public struct BlobStore: Sendable {
     public func list() throws(StoreError) -> (blobs: [Digest], strays: [String]) {
         var blobs: [Digest] = []
         var strays: [String] = []
-        for algorithm in try FileSystem.list(root) {
+        for algorithm in try StoreError.wrap({ () throws(SystemError) in try FileSystem.list(root) }) {
             let directory = "\(root)/\(algorithm)"
             guard FileSystem.isDirectory(directory) else {
                 strays.append(directory)
                 continue
             }
-            for name in try FileSystem.list(directory) {
+            for name in try StoreError.wrap({ () throws(SystemError) in try FileSystem.list(directory) }) {
                 if let digest = try? Digest("\(algorithm):\(name)") { blobs.append(digest) } else { strays.append("\(directory)/\(name)") }
             }
         }
@@ -140,10 +143,11 @@ public final class BlobReader {
         file.adviseSequential()
     }
 
-    public func size() throws(StoreError) -> Int64 { try file.size() }
+    /// The blob's size in bytes.
+    public func size() throws(StoreError) -> Int64 { try StoreError.wrap { () throws(SystemError) in try file.size() } }
 
     /// Reads the next bytes into `buffer`; 0 means the end of the blob.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(StoreError) -> Int {
-        try file.read(into: buffer)
+        do { return try file.read(into: buffer) } catch { throw .system(error) }
     }
 }

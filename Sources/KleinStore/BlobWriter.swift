@@ -1,4 +1,5 @@
 import KleinOCI
+import KleinSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,7 +21,7 @@ public final class BlobWriter {
         self.expectedSize = expectedSize
         self.hasher = DigestHasher(algorithm: expectedDigest?.algorithm ?? .sha256)
         let path = "\(store.scratch)/\(FileSystem.randomName()).partial"
-        self.file = try POSIXFile.open(path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+        self.file = try StoreError.wrap { () throws(SystemError) in try POSIXFile.open(path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644) }
     }
 
     deinit {
@@ -32,13 +33,13 @@ public final class BlobWriter {
 
     /// Appends bytes. A failure abandons the ingest: its scratch file is removed at once.
     public func write(_ buffer: UnsafeRawBufferPointer) throws(StoreError) {
-        guard !finished else { throw .io(path: file.path, operation: "write to a finished ingest", errno: EBADF) }
+        guard !finished else { throw .system(SystemError(operation: "write to a finished ingest", path: file.path, errno: EBADF)) }
         do throws(StoreError) {
             hasher.update(buffer)
             if let expectedSize, hasher.count > expectedSize {
                 throw StoreError.verificationFailed(what: describeTarget(), error: .sizeMismatch(expected: expectedSize, actual: hasher.count))
             }
-            try file.writeAll(buffer)
+            try StoreError.wrap { () throws(SystemError) in try file.writeAll(buffer) }
         } catch {
             finished = true
             unlink(file.path)
@@ -65,11 +66,13 @@ public final class BlobWriter {
         if let expectedDigest, actual != expectedDigest {
             throw .verificationFailed(what: describeTarget(), error: .digestMismatch(expected: expectedDigest, actual: actual))
         }
-        try file.sync()
         let directory = "\(store.root)/\(actual.algorithm.rawValue)"
-        try FileSystem.makeDirectories(directory)
-        try FileSystem.rename(file.path, store.path(for: actual))
-        try FileSystem.syncDirectory(directory)
+        try StoreError.wrap { () throws(SystemError) in
+            try file.sync()
+            try FileSystem.makeDirectories(directory)
+            try FileSystem.rename(file.path, store.path(for: actual))
+            try FileSystem.syncDirectory(directory)
+        }
         return (actual, hasher.count)
     }
 

@@ -1,4 +1,5 @@
 import KleinOCI
+import KleinSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,7 +12,7 @@ public enum FileHashing {
 
     /// The digest and size of the file at `path` (`-` is standard input).
     public static func digest(ofFileAt path: String, algorithm: Digest.Algorithm = .sha256) throws(StoreError) -> (digest: Digest, size: Int64) {
-        let file = path == "-" ? POSIXFile.standardInput : try POSIXFile.open(path, flags: O_RDONLY)
+        let file = try path == "-" ? POSIXFile.standardInput : StoreError.wrap { () throws(SystemError) in try POSIXFile.open(path, flags: O_RDONLY) }
         file.adviseSequential()
         return try digest(of: file, algorithm: algorithm)
     }
@@ -23,7 +24,7 @@ public enum FileHashing {
 
     /// A hasher that has consumed the whole file at `path`, to finalize or to continue with more bytes.
     public static func hasher(ofFileAt path: String, algorithm: Digest.Algorithm = .sha256) throws(StoreError) -> DigestHasher {
-        let file = try POSIXFile.open(path, flags: O_RDONLY)
+        let file = try StoreError.wrap { () throws(SystemError) in try POSIXFile.open(path, flags: O_RDONLY) }
         file.adviseSequential()
         return try hasher(of: file, algorithm: algorithm)
     }
@@ -35,10 +36,10 @@ public enum FileHashing {
 
     private static func hasher(of file: POSIXFile, algorithm: Digest.Algorithm) throws(StoreError) -> DigestHasher {
         var hasher = DigestHasher(algorithm: algorithm)
-        let readAhead = ReadAhead<StoreError>(chunkSize: BlobReader.chunkSize, slots: FileHashing.ringSize) { (buffer) throws(StoreError) in
+        let readAhead = ReadAhead<SystemError>(chunkSize: BlobReader.chunkSize, slots: FileHashing.ringSize) { (buffer) throws(SystemError) in
             try file.readFully(into: buffer)
         }
-        try readAhead.forEachChunk { chunk in hasher.update(chunk) }
+        try StoreError.wrap { () throws(SystemError) in try readAhead.forEachChunk { chunk in hasher.update(chunk) } }
         return hasher
     }
 }

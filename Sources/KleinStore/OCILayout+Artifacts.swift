@@ -1,4 +1,5 @@
 import KleinOCI
+import KleinSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -71,8 +72,8 @@ extension OCILayout {
             throw StoreError.invalidContent(what: file.path, error: .invalidDocument(
                 kind: "artifact", path: "layers", reason: "two files are titled \"\(file.title)\""))
         }
-        for file in files + [config].compactMap({ $0 }) where try FileSystem.regularFileStatus(file.path) == nil {
-            throw StoreError.io(path: file.path, operation: "read", errno: ENOENT)
+        for file in files + [config].compactMap({ $0 }) where try StoreError.wrap({ () throws(SystemError) in try FileSystem.regularFileStatus(file.path) }) == nil {
+            throw StoreError.system(SystemError(operation: "read", path: file.path, errno: ENOENT))
         }
         if let config, config.mediaType.isImageConfig { try checkImageConfig(config, layerCount: files.count) }
     }

@@ -1,5 +1,6 @@
 import Dispatch
 import KleinOCI
+import KleinSystem
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -40,7 +41,7 @@ extension OCILayout {
         let now = Int64(time(nil))
         for digest in try blobs.list().blobs {
             if reachable.contains(digest) { report.kept += 1; continue }
-            guard let info = try FileSystem.regularFileStatus(blobs.path(for: digest)) else { continue }
+            guard let info = try StoreError.wrap({ () throws(SystemError) in try FileSystem.regularFileStatus(blobs.path(for: digest)) }) else { continue }
             if now - Int64(info.st_mtim.tv_sec) < grace {
                 report.spared.append(digest)
                 continue
@@ -50,8 +51,8 @@ extension OCILayout {
             report.removedBytes += Int64(info.st_size)
         }
         // Holding the exclusive lock means no Klein writer is running: every scratch file is stale.
-        for name in try FileSystem.list(blobs.scratch) {
-            if !dryRun { try FileSystem.remove("\(blobs.scratch)/\(name)") }
+        for name in try StoreError.wrap({ () throws(SystemError) in try FileSystem.list(blobs.scratch) }) {
+            if !dryRun { try StoreError.wrap { () throws(SystemError) in try FileSystem.remove("\(blobs.scratch)/\(name)") } }
             report.removedScratchFiles += 1
         }
         return report
@@ -103,7 +104,7 @@ extension OCILayout {
             let kind: FsckProblem.Kind = problem == "missing" ? .missing : problem.hasPrefix("size") ? .sizeMismatch : .unreadable
             report.problems.append(FsckProblem(kind: kind, path: blobs.path(for: item.descriptor.digest), detail: "\(problem) (reached from \(item.trail))"))
         }
-        report.scratchFiles = try FileSystem.list(blobs.scratch).count
+        report.scratchFiles = try StoreError.wrap { () throws(SystemError) in try FileSystem.list(blobs.scratch) }.count
         return report
     }
 

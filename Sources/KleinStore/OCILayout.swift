@@ -1,4 +1,5 @@
 import KleinOCI
+import KleinSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,13 +46,15 @@ public struct OCILayout: Sendable {
             throw .invalidLayout(path: path, reason: "exists and is not a directory")
         }
         let layout = OCILayout(path: path)
-        try FileSystem.makeDirectories(layout.blobs.scratch)
-        try FileSystem.makeDirectories("\(layout.blobs.root)/sha256")
+        try StoreError.wrap { () throws(SystemError) in
+            try FileSystem.makeDirectories(layout.blobs.scratch)
+            try FileSystem.makeDirectories("\(layout.blobs.root)/sha256")
+        }
         if !FileSystem.exists(layout.indexPath) {
             try layout.writeIndex(ImageIndex(manifests: []))
         }
         let marker = JSONValue.object(["imageLayoutVersion": .string(layoutVersion)]).canonicalBytes
-        try FileSystem.writeAtomically(marker, to: "\(path)/oci-layout", scratch: layout.blobs.scratch)
+        try StoreError.wrap { () throws(SystemError) in try FileSystem.writeAtomically(marker, to: "\(path)/oci-layout", scratch: layout.blobs.scratch) }
         return layout
     }
 
@@ -63,19 +66,21 @@ public struct OCILayout: Sendable {
 
     /// Writes `index.json` atomically. Callers hold `indexLock`.
     func writeIndex(_ index: ImageIndex) throws(StoreError) {
-        try FileSystem.makeDirectories(blobs.scratch)
-        try FileSystem.writeAtomically(index.canonicalJSON, to: indexPath, scratch: blobs.scratch)
+        try StoreError.wrap { () throws(SystemError) in
+            try FileSystem.makeDirectories(blobs.scratch)
+            try FileSystem.writeAtomically(index.canonicalJSON, to: indexPath, scratch: blobs.scratch)
+        }
     }
 
     /// Reads a whole small file.
     static func readFile(_ path: String, limit: Int) throws(StoreError) -> [UInt8] {
-        let file = try POSIXFile.open(path, flags: O_RDONLY)
-        let size = try file.size()
+        let file = try StoreError.wrap { () throws(SystemError) in try POSIXFile.open(path, flags: O_RDONLY) }
+        let size = try StoreError.wrap { () throws(SystemError) in try file.size() }
         guard size <= limit else { throw .invalidLayout(path: path, reason: "file is larger than \(limit) bytes") }
         var bytes = [UInt8](repeating: 0, count: Int(size))
         let count = try bytes.withUnsafeMutableBytes { buffer in
-            Result { () throws(StoreError) in try file.readFully(into: buffer) }
-        }.get()
+            Result { () throws(SystemError) in try file.readFully(into: buffer) }
+        }.mapError(StoreError.system).get()
         return Array(bytes.prefix(count))
     }
 
@@ -93,15 +98,17 @@ public struct OCILayout: Sendable {
     }
 
     private func lock(named name: String, exclusive: Bool) throws(StoreError) -> POSIXFile {
-        try FileSystem.makeDirectories(kleinDirectory)
-        let file = try POSIXFile.open("\(kleinDirectory)/\(name)", flags: O_RDWR | O_CREAT, mode: 0o644)
-        try file.lock(exclusive: exclusive)
-        return file
+        try StoreError.wrap { () throws(SystemError) in
+            try FileSystem.makeDirectories(kleinDirectory)
+            let file = try POSIXFile.open("\(kleinDirectory)/\(name)", flags: O_RDWR | O_CREAT, mode: 0o644)
+            try file.lock(exclusive: exclusive)
+            return file
+        }
     }
 
     /// The shared content lock as a value, for writers that cannot run inside `withWriteAccess` (async
     /// transfers): held until the returned file is released.
-    public func acquireWriteAccess() throws(StoreError) -> POSIXFile {
+    package func acquireWriteAccess() throws(StoreError) -> POSIXFile {
         try contentLock(exclusive: false)
     }
 

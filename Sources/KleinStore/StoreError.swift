@@ -1,12 +1,10 @@
 import KleinOCI
-#if canImport(Glibc)
-import Glibc
-#endif
+import KleinSystem
 
 /// Errors raised by KleinStore. Each names the path or digest involved and the reason.
 public enum StoreError: Error, Sendable, CustomStringConvertible {
-    /// A system call failed on `path`.
-    case io(path: String, operation: String, errno: Int32)
+    /// A file operation failed.
+    case system(SystemError)
     /// A blob is not in the store.
     case blobNotFound(digest: Digest, store: String)
     /// Content did not match what was expected of it.
@@ -24,8 +22,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .io(path, operation, errno):
-            return "\(operation) \(path): \(String(cString: strerror(errno)))"
+        case let .system(error):
+            return error.description
         case let .blobNotFound(digest, store):
             return "blob \(digest) not found in \(store)"
         case let .verificationFailed(what, error):
@@ -41,5 +39,12 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case let .blobTooLarge(digest, size, limit):
             return "blob \(digest) is \(size) bytes, more than the \(limit) bytes allowed here"
         }
+    }
+}
+
+extension StoreError {
+    /// Runs `body`, a `KleinSystem` operation, wrapping its failure as `.system`.
+    package static func wrap<T>(_ body: () throws(SystemError) -> T) throws(StoreError) -> T {
+        do { return try body() } catch { throw .system(error) }
     }
 }

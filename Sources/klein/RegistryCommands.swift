@@ -2,6 +2,7 @@ import ArgumentParser
 import KleinOCI
 import KleinRegistry
 import KleinStore
+import KleinSystem
 import Logging
 
 /// `klein registry gc|fsck`: maintenance of a `klein serve` data directory, safe while it serves.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KleinRegistry
 import KleinStore
+import KleinSystem
 import Logging
 import Synchronization
 
@@ -131,19 +132,13 @@ struct DataDirectoryLock {
 }
 
 /// Calls `handler` on the first SIGINT or SIGTERM; a second one exits at once.
-final class ShutdownSignals: @unchecked Sendable {
-    private var sources: [any DispatchSourceSignal] = []
-    private let received = Atomic<Int>(0)
+final class ShutdownSignals: Sendable {
+    private let signals: SignalHandler
 
     init(_ handler: @escaping @Sendable () -> Void) {
-        sources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [self] in
-                if received.add(1, ordering: .relaxed).newValue == 1 { handler() } else { exit(130) }
-            }
-            source.resume()
-            return source
+        let received = Atomic<Int>(0)
+        signals = SignalHandler([SIGINT, SIGTERM]) { _ in
+            if received.add(1, ordering: .relaxed).newValue == 1 { handler() } else { exit(130) }
         }
     }
 }

@@ -1,6 +1,6 @@
 import CZlib
 import Dispatch
-import KleinOCI
+import KleinSystem
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,4 @@
+import KleinSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -129,19 +130,9 @@ func removeTree(_ directory: Int32, _ name: String) throws(ResolveFailure) {
     }
 }
 
-/// Names in an open directory (without `.` and `..`), sorted.
+/// Names in an open directory (without `.` and `..`), in byte order.
 func listDirectory(_ directory: Int32) throws(ResolveFailure) -> [String] {
-    // Reopened for reading: `directory` may be an O_PATH descriptor, which cannot be listed.
-    let copy = openat(directory, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    guard copy >= 0, let stream = fdopendir(copy) else { throw ResolveFailure(reason: "cannot list directory", errno: errno) }
-    defer { closedir(stream) }
-    rewinddir(stream)
-    var names: [String] = []
-    while let entry = readdir(stream) {
-        let name = withUnsafePointer(to: entry.pointee.d_name) {
-            $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-        }
-        if name != "." && name != ".." { names.append(name) }
+    do { return try FileSystem.list(descriptor: directory, path: ".") } catch {
+        throw ResolveFailure(reason: "cannot list directory", errno: error.errno)
     }
-    return names.sorted()
 }

@@ -1,3 +1,4 @@
+import KleinSystem
 import CXattr
 import KleinOCI
 #if canImport(Glibc)
@@ -117,14 +118,10 @@ extension Unpacker {
         while true {
             let count = try reader.readContents(into: buffer)
             if count == 0 { return }
-            var offset = 0
-            while offset < count {
-                let written = write(fd, buffer.baseAddress! + offset, count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw .io(path: "\(root.path)/\(entry.path)", operation: "write", errno: errno)
-                }
-                offset += written
+            do {
+                try POSIXFile.writeAll(UnsafeRawBufferPointer(rebasing: buffer[..<count]), to: fd, path: "\(root.path)/\(entry.path)")
+            } catch {
+                throw .io(path: error.path, operation: "write", errno: error.errno)
             }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import KleinArchive
+import KleinSystem
 
 /// Runs a system tool (git, dpkg-deb, apt-get) with a fixed environment: `LC_ALL=C`, `TZ=UTC`, no
 /// git configuration outside the repository (no `autocrlf` or filters from `~/.gitconfig`) and no
@@ -23,16 +24,6 @@ struct Command {
         return environment
     }
 
-    private func makeProcess() -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + arguments
-        process.environment = environment
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        process.standardInput = FileHandle.nullDevice
-        return process
-    }
-
     /// Runs to completion; returns standard output, or throws with standard error's last lines.
     @discardableResult
     func run() throws(BuildError) -> String {
@@ -51,53 +42,38 @@ struct Command {
         return String(decoding: output.bytes, as: UTF8.self)
     }
 
-    /// Starts the tool with its standard output as a byte source; `finish` checks how it ended.
+    /// Starts the tool (found on `PATH` by `/usr/bin/env`) with its standard output as a byte source;
+    /// `finish` checks how it ended.
     func stream() throws(BuildError) -> StreamingCommand {
-        let process = makeProcess()
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        do { try process.run() } catch { throw .failed(what: "running \(executable)", reason: "\(error.localizedDescription); is it installed?") }
-        return StreamingCommand(command: self, process: process, output: output, errors: errors)
-    }
-}
-
-/// Reads a pipe to its end on another thread, so a tool writing much to it never blocks.
-final class PipeCollector: @unchecked Sendable {
-    private let finished = DispatchSemaphore(value: 0)
-    private var data = Data()
-
-    init(_ pipe: Pipe) {
-        Thread.detachNewThread { [self] in
-            data = pipe.fileHandleForReading.readDataToEndOfFile()
-            finished.signal()
+        var launch = ProcessLaunch("/usr/bin/env", [executable] + arguments, environment: environment, directory: directory)
+        launch.standardOutput = .pipe
+        launch.standardError = .pipe
+        do {
+            return StreamingCommand(command: self, running: try launch.start())
+        } catch {
+            throw .failed(what: "running \(executable)", reason: "\(error); is it installed?")
         }
     }
-
-    /// Waits for the end of the pipe.
-    var text: String {
-        finished.wait()
-        finished.signal()
-        return String(decoding: data, as: UTF8.self)
-    }
 }
 
-/// A running tool whose standard output is being read.
+/// A running tool whose standard output is being read; its standard error is collected on a thread of
+/// its own, so a tool writing much there never blocks.
 final class StreamingCommand {
     let command: Command
-    let process: Process
+    let process: ChildProcess
     let stream: FileSource
-    private let errors: PipeCollector
+    private let errors = ErrorCollector()
 
-    init(command: Command, process: Process, output: Pipe, errors: Pipe) {
+    init(command: Command, running: RunningProcess) {
         self.command = command
-        self.process = process
-        self.errors = PipeCollector(errors)
-        stream = FileSource(descriptor: dup(output.fileHandleForReading.fileDescriptor), path: "the output of \(command.executable)")
-        try? output.fileHandleForReading.close()
+        process = running.process
+        stream = FileSource(running.standardOutput!)
+        let errors = self.errors
+        nonisolated(unsafe) let errorPipe = running.standardError!
+        detachBackgroundThread { errors.collect(errorPipe) }
     }
 
-    deinit { if process.isRunning { process.terminate() } }
+    deinit { process.signal(SIGTERM) }
 
     /// Reads what is left of the output, waits for the tool and checks its exit status.
     func finish() throws(BuildError) {
@@ -105,10 +81,31 @@ final class StreamingCommand {
             throw .failed(what: "reading the output of \(command.executable)", reason: "\(error)")
         }
         let message = errors.text
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let termination = process.waitUntilExit()!
+        guard termination == .exited(0) else {
             let lines = message.split(separator: "\n").suffix(3).joined(separator: "; ")
-            throw .failed(what: "\(command.executable) \(command.arguments.joined(separator: " "))", reason: lines.isEmpty ? "exit status \(process.terminationStatus)" : lines)
+            throw .failed(what: "\(command.executable) \(command.arguments.joined(separator: " "))", reason: lines.isEmpty ? "\(termination)" : lines)
         }
+    }
+}
+
+/// Standard error read to its end, then handed over once.
+private final class ErrorCollector: @unchecked Sendable {
+    private let finished = DispatchSemaphore(value: 0)
+    private var bytes: [UInt8] = []
+
+    func collect(_ pipe: POSIXFile) {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while case let count = (try? buffer.withUnsafeMutableBytes { try pipe.read(into: $0) }) ?? 0, count > 0 {
+            bytes += buffer[..<count]
+        }
+        finished.signal()
+    }
+
+    /// Waits for the end of the pipe.
+    var text: String {
+        finished.wait()
+        finished.signal()
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

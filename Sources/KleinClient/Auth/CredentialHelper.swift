@@ -5,6 +5,7 @@ import Musl
 #endif
 import Foundation
 import KleinOCI
+import KleinSystem
 
 /// A `docker-credential-<name>` program, spoken to per the docker-credential-helpers protocol
 /// (github.com/docker/docker-credential-helpers, `client/client.go`): the verb `get`, `store` or `erase`
@@ -103,12 +104,11 @@ struct CredentialHelper: Sendable {
 extension CredentialHelper {
     /// What a helper run produced.
     struct Output {
-        /// The raw `waitpid` status.
-        var status: Int32
+        var termination: ProcessTermination
         var standardOutput: [UInt8]
         var standardError: [UInt8]
 
-        var succeeded: Bool { status == 0 }
+        var succeeded: Bool { termination.succeeded }
 
         /// docker-credential-helpers' `ErrCredentialsNotFound` message (`credentials not found in native keychain`).
         var saysNotFound: Bool {
@@ -116,9 +116,7 @@ extension CredentialHelper {
                 .lowercased().contains("credentials not found")
         }
 
-        var exitDescription: String {
-            status & 0x7f == 0 ? "exit status \((status >> 8) & 0xff)" : "killed by signal \(status & 0x7f)"
-        }
+        var exitDescription: String { termination.description }
 
         /// The helper's own words, trimmed and shortened, for an error message.
         var message: String {
@@ -138,119 +136,44 @@ extension CredentialHelper {
         guard input.count <= 16 * 1024 else {
             throw .credentialHelper(name: name, reason: "\(verb) input is too large")
         }
-        let (inputRead, inputWrite) = try makePipe()
-        try writeAll(input, to: inputWrite.fd)
-        inputWrite.close()
-        let (outputRead, outputWrite) = try makePipe()
-        let (errorRead, errorWrite) = try makePipe()
-        defer {  // also keeps the read ends alive until the helper is done
-            outputRead.close()
-            errorRead.close()
-        }
-
-        let pid = try spawn(verb, stdin: inputRead.fd, stdout: outputWrite.fd, stderr: errorWrite.fd)
-        inputRead.close()
-        outputWrite.close()
-        errorWrite.close()
-        let deadline = ContinuousClock.now + timeout
-        var output = Output(status: 0, standardOutput: [], standardError: [])
-        do throws(ClientError) {
-            try collect(outputRead.fd, errorRead.fd, into: &output, verb: verb, until: deadline)
-            output.status = try waitForExit(pid, verb: verb, until: deadline)
+        let running: RunningProcess
+        do throws(SystemError) {
+            let (inputRead, inputWrite) = try POSIXFile.pipe()
+            try inputWrite.writeAll(input)
+            try inputWrite.close()
+            var environment = environment
+            if environment["PATH"] == nil { environment["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
+            var launch = ProcessLaunch(executable, [verb], environment: environment)
+            launch.standardInput = .file(inputRead)
+            launch.standardOutput = .pipe
+            launch.standardError = .pipe
+            running = try launch.start()
         } catch {
-            killpg(pid, SIGKILL)
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let reason = String(cString: strerror(error.errno))
+            throw .credentialHelper(name: name, reason: error.operation == "start" ? "cannot start \(executable): \(reason)" : "\(error)")
+        }
+        let process = running.process
+        let deadline = ContinuousClock.now + timeout
+        var output = Output(termination: .exited(0), standardOutput: [], standardError: [])
+        do throws(ClientError) {
+            try collect(running.standardOutput!, running.standardError!, into: &output, verb: verb, until: deadline)
+            guard let termination = process.waitUntilExit(deadline: deadline) else { throw timedOut(verb) }
+            output.termination = termination
+        } catch {
+            process.signal(SIGKILL, group: true)
+            _ = process.waitUntilExit()
             throw error
         }
         return output
     }
 
-    /// A file descriptor closed exactly once: by `close()` or when released.
-    private final class Descriptor {
-        private(set) var fd: Int32
-        init(_ fd: Int32) { self.fd = fd }
-        deinit { close() }
-        func close() {
-            if fd >= 0 { _ = Glibc.close(fd) }
-            fd = -1
-        }
-    }
-
-    private func makePipe() throws(ClientError) -> (read: Descriptor, write: Descriptor) {
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw systemFailure("cannot create a pipe") }
-        let pair = (read: Descriptor(fds[0]), write: Descriptor(fds[1]))
-        // Close-on-exec keeps other helpers started meanwhile from holding these pipes open.
-        guard fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0 else {
-            throw systemFailure("cannot configure a pipe")
-        }
-        return pair
-    }
-
-    private func writeAll(_ bytes: [UInt8], to fd: Int32) throws(ClientError) {
-        var offset = 0
-        while offset < bytes.count {
-            let count = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw systemFailure("cannot write its input")
-            }
-            offset += count
-        }
-    }
-
-    private func spawn(_ verb: String, stdin: Int32, stdout: Int32, stderr: Int32) throws(ClientError) -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
-        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaultSignals = sigset_t()
-        sigemptyset(&defaultSignals)
-        sigaddset(&defaultSignals, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        var environment = environment
-        if environment["PATH"] == nil { environment["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
-        let strings = [executable, verb] + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        let copies = strings.map { (text: String) -> UnsafeMutablePointer<CChar>? in strdup(text) }
-        defer { copies.forEach { free($0) } }
-        let arguments = Array(copies[..<2]) + [nil]
-        let variables = Array(copies[2...]) + [nil]
-
-        var pid: pid_t = 0
-        var status = posix_spawn(&pid, executable, &actions, &attributes, arguments, variables)
-        // ETXTBSY: a process forked elsewhere in Klein (or the helper's installer) still has the program
-        // open for writing until its exec closes it; that passes within moments.
-        for _ in 0..<50 where status == ETXTBSY {
-            usleep(20_000)
-            status = posix_spawn(&pid, executable, &actions, &attributes, arguments, variables)
-        }
-        guard status == 0 else {
-            let reason = String(cString: strerror(status))
-            throw .credentialHelper(name: name, reason: "cannot start \(executable): \(reason)")
-        }
-        return pid
-    }
-
     /// Reads standard output and standard error until both close, the output grows too large, or the deadline.
     private func collect(
-        _ stdout: Int32, _ stderr: Int32, into output: inout Output, verb: String,
+        _ stdout: POSIXFile, _ stderr: POSIXFile, into output: inout Output, verb: String,
         until deadline: ContinuousClock.Instant
     ) throws(ClientError) {
-        var fds = [stdout, stderr].map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        let files = [stdout, stderr]
+        var fds = files.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
         var buffer = [UInt8](repeating: 0, count: 4096)
         while fds.contains(where: { $0.fd >= 0 }) {
             let ready = poll(&fds, nfds_t(fds.count), try milliseconds(until: deadline, verb: verb))
@@ -259,9 +182,8 @@ extension CredentialHelper {
                 throw systemFailure("cannot wait for its output")
             }
             for index in fds.indices where fds[index].fd >= 0 && fds[index].revents != 0 {
-                let count = buffer.withUnsafeMutableBytes { Glibc.read(fds[index].fd, $0.baseAddress, $0.count) }
-                if count < 0 && errno == EINTR { continue }
-                if count <= 0 {
+                let count = (try? buffer.withUnsafeMutableBytes { (raw) throws(SystemError) in try files[index].read(into: raw) }) ?? 0
+                if count == 0 {
                     fds[index].fd = -1
                     continue
                 }
@@ -277,27 +199,16 @@ extension CredentialHelper {
         }
     }
 
-    private func waitForExit(_ pid: pid_t, verb: String, until deadline: ContinuousClock.Instant) throws(ClientError)
-        -> Int32
-    {
-        var status: Int32 = 0
-        while true {
-            let result = waitpid(pid, &status, WNOHANG)
-            if result == pid { return status }
-            if result < 0 && errno != EINTR { throw systemFailure("cannot wait for it to exit") }
-            _ = try milliseconds(until: deadline, verb: verb)
-            usleep(5_000)
-        }
-    }
-
     /// The time left before `deadline` as a `poll` timeout; throws the timeout error once it has passed.
     private func milliseconds(until deadline: ContinuousClock.Instant, verb: String) throws(ClientError) -> Int32 {
         let left = ContinuousClock.now.duration(to: deadline)
-        guard left > .zero else {
-            throw .credentialHelper(name: name, reason: "\(verb) did not finish within \(timeout) and was killed")
-        }
+        guard left > .zero else { throw timedOut(verb) }
         let (seconds, attoseconds) = left.components
         return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+    }
+
+    private func timedOut(_ verb: String) -> ClientError {
+        .credentialHelper(name: name, reason: "\(verb) did not finish within \(timeout) and was killed")
     }
 
     private func systemFailure(_ what: String) -> ClientError {

@@ -1,5 +1,6 @@
 import KleinOCI
 import KleinStore
+import KleinSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -78,7 +79,7 @@ extension CredentialStore {
     static func writeDocument(_ document: [String: JSONValue], to path: String) throws(ClientError) {
         let target = resolvingSymbolicLink(path)
         let directory = FileSystem.parent(of: target)
-        do throws(StoreError) {
+        do throws(SystemError) {
             try FileSystem.makeDirectories(directory, mode: 0o700)
             try FileSystem.writeAtomically(JSONValue.object(document).canonicalBytes + [0x0A], to: target, scratch: directory, mode: 0o600)
         } catch {

@@ -1,6 +1,7 @@
 import Foundation
 import KleinOCI
 import KleinStore
+import KleinSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -130,11 +131,10 @@ extension CredentialStore {
     /// The top-level object of the JSON file at `path`, or nil when there is no such file.
     static func readDocument(_ path: String) throws(ClientError) -> [String: JSONValue]? {
         let contents: [UInt8]?
-        do throws(StoreError) {
+        do throws(SystemError) {
             contents = try readFile(path)
         } catch {
-            guard case let .io(_, operation, code) = error else { throw .credentials(source: path, reason: "\(error)") }
-            throw .credentials(source: path, reason: "cannot \(operation): \(String(cString: strerror(code)))")
+            throw .credentials(source: path, reason: "cannot \(error.operation): \(String(cString: strerror(error.errno)))")
         }
         guard let bytes = contents else { return nil }
         guard bytes.count <= maximumFileSize else {
@@ -152,18 +152,18 @@ extension CredentialStore {
     }
 
     /// The file's bytes, at most `maximumFileSize + 1` of them; nil when it does not exist.
-    private static func readFile(_ path: String) throws(StoreError) -> [UInt8]? {
+    private static func readFile(_ path: String) throws(SystemError) -> [UInt8]? {
         let file: POSIXFile
-        do throws(StoreError) {
+        do throws(SystemError) {
             file = try POSIXFile.open(path, flags: O_RDONLY)
         } catch {
-            if case let .io(_, _, code) = error, code == ENOENT || code == ENOTDIR { return nil }
+            if error.errno == ENOENT || error.errno == ENOTDIR { return nil }
             throw error
         }
         let size = min(try file.size(), maximumFileSize + 1)
         var buffer = [UInt8](repeating: 0, count: Int(size))
         let count = try buffer.withUnsafeMutableBytes { raw in
-            Result { () throws(StoreError) in try file.readFully(into: raw) }
+            Result { () throws(SystemError) in try file.readFully(into: raw) }
         }.get()
         return Array(buffer[..<count])
     }

@@ -1,4 +1,5 @@
 import KleinStore
+import KleinSystem
 import NIOCore
 #if canImport(Glibc)
 import Glibc
@@ -23,18 +24,18 @@ struct FileChunks: AsyncSequence, Sendable {
         mutating func next() async throws -> ByteBuffer? {
             guard position < end else { return nil }
             if file == nil {
-                file = try POSIXFile.open(path, flags: O_RDONLY)
+                file = try StoreError.wrap { () throws(SystemError) in try POSIXFile.open(path, flags: O_RDONLY) }
                 file?.adviseSequential()
             }
             guard let file else { return nil }
             let wanted = Int(Swift.min(Int64(FileChunks.chunkSize), end - position))
             var buffer = ByteBufferAllocator().buffer(capacity: wanted)
             let count = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: wanted) { raw in
-                try Result { () throws(StoreError) in
+                try StoreError.wrap { () throws(SystemError) in
                     try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[..<wanted]), at: position)
-                }.get()
+                }
             }
-            guard count > 0 else { throw StoreError.io(path: path, operation: "read (file shrank while uploading)", errno: EIO) }
+            guard count > 0 else { throw StoreError.system(SystemError(operation: "read (file shrank while uploading)", path: path, errno: EIO)) }
             position += Int64(count)
             return buffer
         }

@@ -1,5 +1,6 @@
 import KleinOCI
 import KleinStore
+import KleinSystem
 import Synchronization
 
 extension RegistryRepository {
@@ -23,7 +24,7 @@ extension RegistryRepository {
         switch source.localBlob(descriptor.digest) {
         case let .file(path):
             let size = try RegistryClient.storeCall { () throws(StoreError) in
-                guard let status = try FileSystem.regularFileStatus(path) else { throw .blobNotFound(digest: descriptor.digest, store: "\(source)") }
+                guard let status = try StoreError.wrap({ () throws(SystemError) in try FileSystem.regularFileStatus(path) }) else { throw .blobNotFound(digest: descriptor.digest, store: "\(source)") }
                 return Int64(status.st_size)
             }
             guard size == descriptor.size else {

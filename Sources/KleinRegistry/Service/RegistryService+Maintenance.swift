@@ -1,6 +1,7 @@
 import Foundation
 import KleinOCI
 import KleinStore
+import KleinSystem
 
 /// What one garbage collection did.
 public struct GarbageReport: Sendable {
@@ -102,7 +103,7 @@ extension RegistryService {
                 await uploads.discard(id: upload.id)
             }
         }
-        for name in try FileSystem.list(uploads.directory) where !known.contains(name) {
+        for name in try StoreError.wrap({ () throws(SystemError) in try FileSystem.list(uploads.directory) }) where !known.contains(name) {
             // A file without a record: its session was finished or cancelled by a crashed request.
             let path = "\(uploads.directory)/\(name)"
             if let info = try? FileSystem.regularFileStatus(path), Int64(info.st_mtim.tv_sec) < now - 60 {
@@ -132,7 +133,7 @@ extension RegistryService {
 
     private func removeStaleScratch(olderThan cutoff: Int64, dryRun: Bool) throws -> Int {
         var removed = 0
-        for name in try FileSystem.list(scratch) {
+        for name in try StoreError.wrap({ () throws(SystemError) in try FileSystem.list(scratch) }) {
             let path = "\(scratch)/\(name)"
             guard let info = try? FileSystem.regularFileStatus(path), Int64(info.st_mtim.tv_sec) < cutoff else { continue }
             removed += 1

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import KleinOCI
 import KleinStore
+import KleinSystem
 import NIOHTTP1
 
 extension RegistryService {
@@ -136,13 +137,13 @@ extension RegistryService {
     /// Writes bytes to a synced scratch file on the pool's file system, ready to be adopted.
     private func writeScratch(_ bytes: [UInt8]) throws(StoreError) -> String {
         let path = "\(scratch)/\(FileSystem.randomName()).manifest"
-        let file = try POSIXFile.open(path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
-        do {
+        let file = try StoreError.wrap { () throws(SystemError) in try POSIXFile.open(path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644) }
+        do throws(SystemError) {
             try file.writeAll(bytes)
             try file.sync()
         } catch {
             try? FileSystem.remove(path)
-            throw error
+            throw .system(error)
         }
         return path
     }

@@ -1,6 +1,7 @@
 import Foundation
 import KleinOCI
 import KleinStore
+import KleinSystem
 import Logging
 import NIOHTTP1
 
@@ -25,11 +26,13 @@ public final class RegistryService: RequestResponder {
         self.metrics = metrics
         self.logger = logger
         let data = configuration.dataDirectory
-        try FileSystem.makeDirectories(data)
         pool = BlobStore(root: "\(data)/blobs", scratch: "\(data)/ingest")
         scratch = pool.scratch
-        try FileSystem.makeDirectories(pool.root)
-        try FileSystem.makeDirectories(scratch)
+        try StoreError.wrap { [pool, scratch] () throws(SystemError) in
+            try FileSystem.makeDirectories(data)
+            try FileSystem.makeDirectories(pool.root)
+            try FileSystem.makeDirectories(scratch)
+        }
         uploads = UploadSessions(directory: "\(data)/uploads")
         metadata = try SQLiteMetadata(path: "\(data)/metadata.sqlite")
         access = try AccessControl(configuration: configuration)

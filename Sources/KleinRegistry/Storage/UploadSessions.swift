@@ -1,6 +1,7 @@
 import Glibc
 import KleinOCI
 import KleinStore
+import KleinSystem
 
 /// The bytes of one upload session: a file in the uploads directory and the running hash of what it holds.
 /// Only one request uses a state at a time (`UploadSessions` hands it out exclusively), and the file is
@@ -24,9 +25,14 @@ final class UploadState: @unchecked Sendable {
 
     /// Opens the file for appending at the hashed length, dropping bytes a failed write left past it.
     func open() throws(StoreError) {
-        let file = try POSIXFile.open(path, flags: O_RDWR)
-        if try file.size() != hasher.count { try file.truncate(to: hasher.count) }
-        guard lseek(file.fd, off_t(hasher.count), SEEK_SET) >= 0 else { throw .io(path: path, operation: "seek", errno: errno) }
+        let file = try StoreError.wrap { () throws(SystemError) in
+            let file = try POSIXFile.open(path, flags: O_RDWR)
+            if try file.size() != hasher.count { try file.truncate(to: hasher.count) }
+            return file
+        }
+        guard lseek(file.fd, off_t(hasher.count), SEEK_SET) >= 0 else {
+            throw .system(SystemError(operation: "seek", path: path, errno: errno))
+        }
         self.file = file
     }
 
@@ -34,13 +40,13 @@ final class UploadState: @unchecked Sendable {
 
     /// Appends bytes; on failure the file is cut back to what the hash covers, so file and hash never disagree.
     func append(_ buffer: UnsafeRawBufferPointer) throws(StoreError) {
-        guard let file else { throw .io(path: path, operation: "write to a closed upload", errno: EBADF) }
-        do {
+        guard let file else { throw .system(SystemError(operation: "write to a closed upload", path: path, errno: EBADF)) }
+        do throws(SystemError) {
             try file.writeAll(buffer)
         } catch {
             self.file = nil
             try? POSIXFile.open(path, flags: O_RDWR).truncate(to: hasher.count)
-            throw error
+            throw .system(error)
         }
         hasher.update(buffer)
     }
@@ -55,12 +61,12 @@ final class UploadState: @unchecked Sendable {
 
     /// Checks the file holds exactly the hashed bytes and makes them durable.
     func prepareToPublish() throws(StoreError) {
-        guard let file else { throw .io(path: path, operation: "publish a closed upload", errno: EBADF) }
-        let length = try file.size()
+        guard let file else { throw .system(SystemError(operation: "publish a closed upload", path: path, errno: EBADF)) }
+        let length = try StoreError.wrap { () throws(SystemError) in try file.size() }
         guard length == hasher.count else {
             throw .verificationFailed(what: path, error: .sizeMismatch(expected: hasher.count, actual: length))
         }
-        try file.sync()
+        try StoreError.wrap { () throws(SystemError) in try file.sync() }
     }
 }
 
@@ -102,8 +108,10 @@ actor UploadSessions {
 
     /// Creates the file of a new session.
     func create(id: String, repository: String) throws(StoreError) {
-        try FileSystem.makeDirectories(directory)
-        _ = try POSIXFile.open(path(of: id), flags: O_RDWR | O_CREAT | O_EXCL, mode: 0o600)
+        try StoreError.wrap { () throws(SystemError) in
+            try FileSystem.makeDirectories(directory)
+            _ = try POSIXFile.open(path(of: id), flags: O_RDWR | O_CREAT | O_EXCL, mode: 0o600)
+        }
         idle[id] = UploadState(id: id, repository: repository, path: path(of: id), hasher: DigestHasher())
     }
 
@@ -145,7 +153,7 @@ actor UploadSessions {
     /// Re-reads a session file left by an earlier run to recover its hash.
     private func rebuild(id: String, repository: String) throws(StoreError) -> UploadState? {
         let path = path(of: id)
-        guard (try FileSystem.regularFileStatus(path)) != nil else { return nil }
+        guard try StoreError.wrap({ () throws(SystemError) in try FileSystem.regularFileStatus(path) }) != nil else { return nil }
         return UploadState(id: id, repository: repository, path: path, hasher: try FileHashing.hasher(ofFileAt: path))
     }
 }

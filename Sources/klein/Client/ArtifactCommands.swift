@@ -3,6 +3,7 @@ import Foundation
 import KleinClient
 import KleinOCI
 import KleinStore
+import KleinSystem
 
 struct ArtifactCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import Foundation
 import KleinClient
 import KleinOCI
 import KleinStore
+import KleinSystem
 
 struct ArtifactPull: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

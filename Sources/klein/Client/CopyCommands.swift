@@ -3,6 +3,7 @@ import Foundation
 import KleinClient
 import KleinOCI
 import KleinStore
+import KleinSystem
 
 /// Output options of the transfer commands.
 struct TransferOutputFlags: ParsableArguments {

@@ -70,7 +70,7 @@ struct Run: AsyncParsableCommand {
         let (image, deployment, node) = try await options.resolve()
         let runner = try ContainerRunner(preferred: runtime ?? node.runtime)
         let bundler = Bundler(image: image, deployment: deployment, node: node)
-        let code = try bundler.run(stateDirectory: "\(options.data)/run", cache: options.rootfsCache, runner: runner, warn: warn)
+        let code = try await bundler.run(stateDirectory: "\(options.data)/run", cache: options.rootfsCache, runner: runner, warn: warn)
         throw ExitCode(code)
     }
 }

@@ -5,9 +5,9 @@ import Dispatch
 /// Memory is bounded by `slots × chunkSize`. Two semaphores order every buffer access: the producer
 /// fills a slot only after the consumer released it; the consumer reads it only after it was filled.
 /// Dropping a `ReadAhead` before the end stops the producer and waits for it.
-public final class ReadAhead<Failure: Error> {
+package final class ReadAhead<Failure: Error> {
     /// Fills a buffer and returns the byte count; 0 means the end.
-    public typealias Producer = (UnsafeMutableRawBufferPointer) throws(Failure) -> Int
+    package typealias Producer = (UnsafeMutableRawBufferPointer) throws(Failure) -> Int
 
     /// What the producer thread shares with the consumer, the producer included; the thread holds only this, never the `ReadAhead`.
     private final class Ring: ChunkRing, @unchecked Sendable {
@@ -47,7 +47,7 @@ public final class ReadAhead<Failure: Error> {
     private var finished = false
 
     /// Starts producing. `produce` runs only on the background thread, until the end or until dropped.
-    public init(chunkSize: Int = 256 << 10, slots: Int = 4, produce: @escaping Producer) {
+    package init(chunkSize: Int = 256 << 10, slots: Int = 4, produce: @escaping Producer) {
         let ring = Ring(slots: slots, chunkSize: chunkSize, produce: produce)
         self.ring = ring
         detachBackgroundThread { ring.run() }
@@ -78,7 +78,7 @@ public final class ReadAhead<Failure: Error> {
 
     /// Copies the next bytes into `buffer`. Returns 0 only once the producer has ended and stopped
     /// running; a producer failure is thrown here, in order.
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(Failure) -> Int {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws(Failure) -> Int {
         if !finished && !holding {
             holding = nextSlot()
             offset = 0
@@ -98,7 +98,7 @@ public final class ReadAhead<Failure: Error> {
     }
 
     /// Hands each produced chunk to `consume` in place, without copying.
-    public func forEachChunk(_ consume: (UnsafeRawBufferPointer) -> Void) throws(Failure) {
+    package func forEachChunk(_ consume: (UnsafeRawBufferPointer) -> Void) throws(Failure) {
         while !finished && nextSlot() {
             consume(UnsafeRawBufferPointer(rebasing: ring.buffers[slot][..<ring.counts[slot]]))
             releaseSlot()

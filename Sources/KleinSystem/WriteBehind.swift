@@ -5,9 +5,9 @@ import Dispatch
 /// Memory is bounded by `slots × chunkSize`; `write` copies into a free slot and blocks only when all are
 /// in use. Two semaphores order every buffer access, as in `ReadAhead`. `finish()` (or dropping it)
 /// hands over what is left and waits until the consumer has seen every byte.
-public final class WriteBehind {
+package final class WriteBehind {
     /// Consumes one chunk, on the background thread only.
-    public typealias Consumer = (UnsafeRawBufferPointer) -> Void
+    package typealias Consumer = (UnsafeRawBufferPointer) -> Void
 
     /// What the consumer thread shares with the writer, the consumer included; the thread holds only this, never the `WriteBehind`.
     private final class Ring: ChunkRing, @unchecked Sendable {
@@ -41,7 +41,7 @@ public final class WriteBehind {
     private var finished = false
 
     /// Starts the consumer thread. `consume` runs only there, and has run for the last time once `finish()` returns.
-    public init(chunkSize: Int = 256 << 10, slots: Int = 4, consume: @escaping Consumer) {
+    package init(chunkSize: Int = 256 << 10, slots: Int = 4, consume: @escaping Consumer) {
         let ring = Ring(slots: slots, chunkSize: chunkSize, consume: consume)
         self.ring = ring
         self.chunkSize = chunkSize
@@ -51,7 +51,7 @@ public final class WriteBehind {
     deinit { finish() }
 
     /// Copies `buffer` into slots, handing each full one to the consumer.
-    public func write(_ buffer: UnsafeRawBufferPointer) {
+    package func write(_ buffer: UnsafeRawBufferPointer) {
         precondition(!finished, "write after finish")
         var position = 0
         while position < buffer.count {
@@ -65,7 +65,7 @@ public final class WriteBehind {
     }
 
     /// Hands over the last partial chunk and waits until the consumer has consumed everything.
-    public func finish() {
+    package func finish() {
         guard !finished else { return }
         finished = true
         if holding && offset > 0 { handOver() }

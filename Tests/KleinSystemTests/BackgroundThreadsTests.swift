@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import KleinOCI
+@testable import KleinSystem
 
 /// `WriteBehind` and `WorkerThreads`: every byte and every job reaches its thread, in order, and
 /// `finish()` or dropping them waits for that.
