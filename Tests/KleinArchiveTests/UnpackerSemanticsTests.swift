@@ -43,6 +43,18 @@ import Testing
         #expect(!sandbox.exists("dir/sub"), "the lower layer's content of dir is hidden")
     }
 
+    /// A whiteout below a symlink the same layer made names a path the lower layers never had: it hides
+    /// nothing, even where the symlink leads to lower content (umoci agrees; found by the differential run).
+    @Test(arguments: [("link", "dir"), ("link", "/dir"), ("link", "/"), ("link", "link")])
+    func whiteoutBelowTheLayersOwnSymlinkHidesNothing(link: String, target: String) throws {
+        let sandbox = try UnpackSandbox()
+        try sandbox.apply([
+            try LayerFixture.layer([E.directory("dir/"), E.file("dir/kept")]),
+            try LayerFixture.layer([E.whiteout("\(link)/.wh.kept"), E.whiteout("\(link)/.wh.dir"), E.symlink(link, to: target)]),
+        ])
+        #expect(sandbox.contents("dir/kept") == "content")
+    }
+
     @Test func opaqueWhiteoutAppliesFirstWhateverItsPosition() throws {
         let sandbox = try UnpackSandbox()
         try sandbox.apply([

@@ -18,6 +18,8 @@ extension Unpacker {
     /// directory (layer.md, "Whiteouts"). Applied after the layer's entries, either spares every node the
     /// layer created, by identity, so the result does not depend on entry order or on the path used.
     func applyWhiteout(_ entry: TarEntry, parentComponents: [String], name: String, layer: LayerApplication) throws(ArchiveError) {
+        // A path through a symlink this layer made did not exist in the lower layers: nothing to hide.
+        if passesThroughOwnSymlink(parentComponents, layer: layer) { return }
         let parent: Int32
         do { parent = try root.openDirectory(parentComponents, create: false) } catch {
             if error.errno == ENOENT || error.errno == ENOTDIR { return }  // nothing below to hide
@@ -40,6 +42,20 @@ extension Unpacker {
             return try hideLowerChildren(of: directory, entry: entry, layer: layer)
         }
         try remove(parent, target, entry: entry, layer: layer.index)
+    }
+
+    /// Whether resolving `components` from the root meets a symlink that this layer created (found by
+    /// node identity, whatever path reached it).
+    private func passesThroughOwnSymlink(_ components: [String], layer: LayerApplication) -> Bool {
+        for depth in components.indices {
+            guard let directory = try? root.openDirectory(Array(components[..<depth]), create: false) else { return false }
+            defer { close(directory) }
+            if let info = statNoFollow(directory, components[depth]), (info.st_mode & S_IFMT) == S_IFLNK,
+               layer.createdNodes.contains(FileIdentity(info)) {
+                return true
+            }
+        }
+        return false
     }
 
     private func hideLowerChildren(of directory: Int32, entry: TarEntry, layer: LayerApplication) throws(ArchiveError) {
