@@ -16,8 +16,11 @@ final class KleinServe {
 
     /// Starts on `data` (default `<scratch>/registry-data`) with extra `arguments` for `klein serve`,
     /// blocking the thread until the server is ready.
-    convenience init(scratch: Scratch, data: String? = nil, arguments: [String] = [], scheme: String = "http", timeout: TimeInterval = 30) throws {
-        let launch = try Launch(scratch: scratch, data: data, arguments: arguments, scheme: scheme, timeout: timeout)
+    convenience init(
+        scratch: Scratch, data: String? = nil, arguments: [String] = [], scheme: String = "http", timeout: TimeInterval = 30,
+        environment: [String: String] = [:]
+    ) throws {
+        let launch = try Launch(scratch: scratch, data: data, arguments: arguments, scheme: scheme, timeout: timeout, environment: environment)
         self.init(launch, ready: try launch.waitBlocking())
     }
 
@@ -95,20 +98,25 @@ final class KleinServe {
         let scheme: String
         let deadline: Date
 
-        init(scratch: Scratch, data: String?, arguments: [String], scheme: String, timeout: TimeInterval) throws {
+        init(scratch: Scratch, data: String?, arguments: [String], scheme: String, timeout: TimeInterval, environment: [String: String] = [:]) throws {
             let data = data ?? "\(scratch.path)/registry-data"
             try self.init(scratch: scratch, data: data, serveArguments: ["--listen", "127.0.0.1:0", "--data", data] + arguments,
-                          scheme: scheme, timeout: timeout)
+                          scheme: scheme, timeout: timeout, environment: environment)
         }
 
-        /// `klein serve serveArguments`, run in `directory` (default: this process's), keeping its data in `data`.
-        init(scratch: Scratch, data: String, serveArguments: [String], scheme: String, timeout: TimeInterval, directory: String? = nil) throws {
+        /// `klein serve serveArguments`, run in `directory` (default: this process's) with `environment` over
+        /// this process's, keeping its data in `data`.
+        init(
+            scratch: Scratch, data: String, serveArguments: [String], scheme: String, timeout: TimeInterval, directory: String? = nil,
+            environment: [String: String] = [:]
+        ) throws {
             let instance = UUID().uuidString
             self.data = data
             self.scheme = scheme
             stdoutPath = "\(scratch.path)/serve-\(instance).out"
             stderrPath = "\(scratch.path)/serve-\(instance).err"
-            process = try Process.server(Tools.klein, ["serve"] + serveArguments, stdout: stdoutPath, stderr: stderrPath, directory: directory)
+            process = try Process.server(Tools.klein, ["serve"] + serveArguments, stdout: stdoutPath, stderr: stderrPath,
+                                         directory: directory, environment: environment)
             deadline = Date().addingTimeInterval(timeout)
         }
 

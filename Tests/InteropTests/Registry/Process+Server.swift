@@ -7,13 +7,16 @@ import Glibc
 extension Process {
     /// Starts `executable` with standard output and error going to the files `stdout` and `stderr`
     /// (created empty; one path for both shares one file) and no standard input.
-    static func server(_ executable: String, _ arguments: [String], stdout: String, stderr: String, directory: String? = nil) throws -> Process {
+    static func server(
+        _ executable: String, _ arguments: [String], stdout: String, stderr: String, directory: String? = nil, environment: [String: String] = [:]
+    ) throws -> Process {
         _ = FileManager.default.createFile(atPath: stdout, contents: nil)
         _ = FileManager.default.createFile(atPath: stderr, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
         process.standardOutput = out
         process.standardError = stdout == stderr ? out : try FileHandle(forWritingTo: URL(fileURLWithPath: stderr))

@@ -16,7 +16,27 @@ import Testing
                 "minimal diverging stacks:\n\(run.stdout.suffix(6000))\n\(run.stderr.suffix(2000))")
     }
 
-    /// The one case where the differential run finds a peer wrong: GNU tar cannot replace a directory
+    /// GNU tar creates a symlink with an absolute (or climbing) target only after the whole archive,
+    /// from a placeholder, against link attacks; written twice in one layer, the earlier such link then
+    /// wins. Klein and umoci keep the later entry, as layer.md's "later replaces earlier" says.
+    @Test func gnuTarLetsAnEarlierAbsoluteSymlinkWinOverALaterEntry() throws {
+        let scratch = try Scratch()
+        try Tools.peer("python3", "-c", """
+            import sys, tarfile
+            with tarfile.open(sys.argv[1], "w") as tar:
+                for target in ("/first", "second"):
+                    info = tarfile.TarInfo("link")
+                    info.type, info.linkname = tarfile.SYMTYPE, target
+                    tar.addfile(info)
+            """, "\(scratch.path)/layer.tar")
+        try FileManager.default.createDirectory(atPath: "\(scratch.path)/tar", withIntermediateDirectories: true)
+        try Tools.peer("tar", "-xf", "\(scratch.path)/layer.tar", "-C", "\(scratch.path)/tar")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "\(scratch.path)/tar/link") == "/first")
+        try Tools.klein("layer", "unpack", "\(scratch.path)/layer.tar", "\(scratch.path)/klein")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "\(scratch.path)/klein/link") == "second")
+    }
+
+    /// The other case where the differential run finds a peer wrong: GNU tar cannot replace a directory
     /// that has content with a file ("Cannot open: File exists"), where layer.md has the later entry
     /// replace it. umoci and Klein replace it; tar's only remedy, --recursive-unlink, would also empty
     /// every directory a later layer merges into.

@@ -204,6 +204,8 @@ def peer_is_wrong(peer, layers, results):
     --recursive-unlink, also empties every directory a later layer merges into, which layer.md forbids.
     """
     tree, stderr = results[peer]
+    if peer == "tar" and tree is not None:
+        return tar_delays_absolute_symlinks(layers, results)
     if peer != "tar" or tree is not None:
         return None
     # Only tar's first failure counts: the rest follow from it (a link to the path it could not
@@ -215,6 +217,32 @@ def peer_is_wrong(peer, layers, results):
     was_directory = any(entry["path"].rstrip("/").startswith(path + "/") or (entry["kind"] == "dir" and entry["path"].rstrip("/") == path)
                         for layer in layers for entry in layer)
     return "tar-cannot-replace-a-directory" if was_directory else None
+
+
+def tar_delays_absolute_symlinks(layers, results):
+    """GNU tar creates a symlink whose target is absolute or climbs with `..` only after the whole
+    archive (a placeholder file first, against link attacks); when a later entry of the same archive
+    writes that path again, the delayed symlink still replaces it at the end, so the earlier entry wins.
+    Explained when every difference is such a path: a symlink in tar's tree whose target is that of an
+    earlier, not the last, entry of one layer, and an absolute or climbing one."""
+    klein, tar = results["klein"][0], results["tar"][0]
+    if klein is None or klein[1] != tar[1]:
+        return None
+    differing = {path for path in set(klein[0]) | set(tar[0]) if klein[0].get(path) != tar[0].get(path)}
+    for path in differing:
+        record = tar[0].get(path)
+        if not record or record[0] != stat.S_IFLNK:
+            return None
+        explained = False
+        for layer in layers:
+            writes = [entry for entry in layer if entry["path"].rstrip("/") == path]
+            for entry in writes[:-1]:
+                target = entry.get("target", "")
+                if entry["kind"] == "symlink" and target == record[4] and (target.startswith("/") or ".." in target.split("/")):
+                    explained = True
+        if not explained:
+            return None
+    return "tar-delays-absolute-symlinks"
 
 
 def minimize(layers, work, klein, peer):
