@@ -62,18 +62,22 @@ import Testing
         #expect(throws: ArchiveError.self) { try sandbox.apply([Array(layer.prefix(2000))]) }
     }
 
-    @Test func decompressionBombStopsAtTheLimit() throws {
-        let sandbox = try UnpackSandbox()
+    /// A gzip layer of one file of `size` zero bytes: tiny compressed, large unpacked.
+    private static func gzipLayerOfZeros(_ size: Int64) throws -> [UInt8] {
         let sink = MemorySink()
-        let gzip = try GzipCompressor(downstream: sink)
-        let tar = TarWriter(sink: gzip)
-        let size: Int64 = 256 << 20
+        let tar = TarWriter(sink: try GzipCompressor(downstream: sink))
         try tar.append(TarEntry(path: "zeros", kind: .regular, size: size), contents: ZeroSource(count: Int(size)))
         try tar.finish()
-        #expect(sink.bytes.count < 2 << 20)
+        return sink.bytes
+    }
+
+    @Test func decompressionBombStopsAtTheLimit() throws {
+        let sandbox = try UnpackSandbox()
+        let layer = try Self.gzipLayerOfZeros(256 << 20)
+        #expect(layer.count < 2 << 20)
         var options = UnpackOptions()
         options.maximumLayerSize = 32 << 20
-        #expect { try sandbox.apply([sink.bytes], options: options) } throws: { error in
+        #expect { try sandbox.apply([layer], options: options) } throws: { error in
             if case .inLayer(0, .limitExceeded) = error as? ArchiveError { return true }
             return false
         }
@@ -81,24 +85,19 @@ import Testing
 
     /// By default a layer may grow to 100 times its compressed size (any layer to the allowance).
     @Test func decompressionBombsAreBoundedByDefault() throws {
-        let sink = MemorySink()
-        let gzip = try GzipCompressor(downstream: sink)
-        let tar = TarWriter(sink: gzip)
-        let size: Int64 = 64 << 20
-        try tar.append(TarEntry(path: "zeros", kind: .regular, size: size), contents: ZeroSource(count: Int(size)))
-        try tar.finish()
+        let layer = try Self.gzipLayerOfZeros(64 << 20)
         var options = UnpackOptions()
         options.expansionAllowance = 1 << 20
         #expect(options.maximumExpansion == 100 && options.maximumLayerSize == 64 << 30)
         let refused = try UnpackSandbox()
         let unpacker = try Unpacker(rootPath: refused.root, options: options)
-        #expect { try unpacker.apply(layer: MemorySource(sink.bytes), index: 0, compressedSize: Int64(sink.bytes.count)) } throws: { error in
+        #expect { try unpacker.apply(layer: MemorySource(layer), index: 0, compressedSize: Int64(layer.count)) } throws: { error in
             guard case .inLayer(0, .limitExceeded(_, let limit)) = error as? ArchiveError else { return false }
-            return limit == 100 * Int64(sink.bytes.count) && "\(error)".contains("decompression bombs")
+            return limit == 100 * Int64(layer.count) && "\(error)".contains("decompression bombs")
         }
         options.maximumExpansion = nil
         let allowed = try UnpackSandbox()
-        try Unpacker(rootPath: allowed.root, options: options).apply(layer: MemorySource(sink.bytes), index: 0, compressedSize: Int64(sink.bytes.count))
+        try Unpacker(rootPath: allowed.root, options: options).apply(layer: MemorySource(layer), index: 0, compressedSize: Int64(layer.count))
         #expect(allowed.exists("zeros"))
     }
 
