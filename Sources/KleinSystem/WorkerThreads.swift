@@ -3,7 +3,7 @@ import Synchronization
 
 /// A fixed set of threads of their own running submitted jobs in submission order (`GzipCompressor`'s
 /// block workers). Dropping it lets the threads finish the jobs already submitted, then end.
-package final class WorkerThreads {
+package final class WorkerThreads: Sendable {
     /// The job queue, shared with the threads; they hold only this, never the `WorkerThreads`.
     private final class Queue: Sendable {
         private let jobs = Mutex<[@Sendable () -> Void]>([])

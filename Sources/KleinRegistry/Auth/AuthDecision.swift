@@ -9,4 +9,7 @@ public enum AuthDecision: Sendable, Equatable {
     /// Answer 403 with a distribution-spec `DENIED` error body: the user is
     /// authenticated but the policy does not grant the action.
     case denied
+    /// Answer 429 `TOOMANYREQUESTS` with `Retry-After`: the client failed
+    /// password checks too often and was refused without one.
+    case throttled(retryAfter: Int)
 }

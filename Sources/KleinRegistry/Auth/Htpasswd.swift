@@ -15,6 +15,8 @@ public struct Htpasswd: Sendable {
     /// Generated once per instance with the highest cost found in the file.
     private let dummyHash: String
     let cache: VerificationCache
+    /// Where ``check(user:password:client:)`` runs bcrypt and counts tries.
+    let checks: PasswordChecks
 
     /// Loads and validates an htpasswd file.
     public init(contentsOf path: String) throws(AuthError) {
@@ -55,6 +57,13 @@ public struct Htpasswd: Sendable {
         let dummyPassword = String((0..<24).map { _ in Character(Unicode.Scalar(UInt8.random(in: 0x61...0x7A, using: &random))) })
         self.dummyHash = Bcrypt.hash(dummyPassword, cost: UInt8(dummyCost))
         self.cache = VerificationCache()
+        self.checks = PasswordChecks(width: max(1, ProcessInfo.processInfo.activeProcessorCount / 2))
+    }
+
+    /// ``verify(user:password:)`` for a request from `client`, off the shared thread pool and refused
+    /// unchecked for a client that failed too often (see ``PasswordChecks``).
+    func check(user: String, password: String, client: String) async -> PasswordChecks.Verdict {
+        await checks.check(user: user, password: password, client: client, in: self)
     }
 
     /// `\n`, or `\r\n` (a single `Character` in Swift, so splitting on `\n`

@@ -21,17 +21,19 @@ extension RegistryAuth {
     /// policy grants (possibly none), duplicates merged. The 200 body is
     /// `{"access_token","expires_in","issued_at","token"}`. Outside `.token`
     /// mode the endpoint does not exist (404).
+    /// `client` (the peer's address) is whom failed password checks are counted against; a client that
+    /// failed too often gets 429 `TOOMANYREQUESTS` with `Retry-After`, unchecked.
     public func tokenResponse(
-        method: String, query: [(String, String)], form: [(String, String)], authorization: String?
+        method: String, query: [(String, String)], form: [(String, String)], authorization: String?, client: String = ""
     ) async -> TokenEndpointResponse {
         guard case .token(let htpasswd, let authority) = mode else {
             return Self.registryError(status: 404, code: "UNSUPPORTED", message: "token authentication is not enabled")
         }
         switch method.uppercased() {
         case "GET":
-            return await tokenForGet(query: query, authorization: authorization, htpasswd: htpasswd, authority: authority)
+            return await tokenForGet(query: query, authorization: authorization, htpasswd: htpasswd, authority: authority, client: client)
         case "POST":
-            return await tokenForPost(form: form, htpasswd: htpasswd, authority: authority)
+            return await tokenForPost(form: form, htpasswd: htpasswd, authority: authority, client: client)
         default:
             var response = Self.registryError(status: 405, code: "UNSUPPORTED", message: "use GET or POST")
             response.headers.append(("Allow", "GET, POST"))
@@ -40,20 +42,25 @@ extension RegistryAuth {
     }
 
     private func tokenForGet(
-        query: [(String, String)], authorization: String?, htpasswd: Htpasswd, authority: TokenAuthority
+        query: [(String, String)], authorization: String?, htpasswd: Htpasswd, authority: TokenAuthority, client: String
     ) async -> TokenEndpointResponse {
         let badRequest = { (message: String) in Self.registryError(status: 400, code: "INVALID_REQUEST", message: message) }
         if let problem = serviceProblem(Self.values("service", in: query)) { return badRequest(problem) }
         var user: String?
         if let authorization {
-            guard case .basic(let name, let password)? = AuthorizationHeader(authorization),
-                  htpasswd.verify(user: name, password: password)
-            else {
+            let verdict: PasswordChecks.Verdict
+            if case .basic(let name, let password)? = AuthorizationHeader(authorization) {
+                verdict = await htpasswd.check(user: name, password: password, client: client)
+                user = name
+            } else {
+                verdict = .invalid
+            }
+            if case let .throttled(retryAfter) = verdict { return Self.throttled(retryAfter) }
+            guard verdict == .valid else {
                 var response = Self.registryError(status: 401, code: "UNAUTHORIZED", message: "authentication required: invalid username or password")
                 response.headers.append(("WWW-Authenticate", "Basic realm=\(Self.quoted(basicRealm))"))
                 return response
             }
-            user = name
         }
         if let user, Self.values("account", in: query).contains(where: { $0 != user }) {
             return badRequest("account does not match the authenticated user")
@@ -64,7 +71,7 @@ extension RegistryAuth {
         }
     }
 
-    private func tokenForPost(form: [(String, String)], htpasswd: Htpasswd, authority: TokenAuthority) async -> TokenEndpointResponse {
+    private func tokenForPost(form: [(String, String)], htpasswd: Htpasswd, authority: TokenAuthority, client: String) async -> TokenEndpointResponse {
         guard let grantType = Self.values("grant_type", in: form).first else {
             return Self.oauthError("invalid_request", "grant_type is required")
         }
@@ -77,8 +84,10 @@ extension RegistryAuth {
         if let problem = serviceProblem(Self.values("service", in: form)) {
             return Self.oauthError("invalid_request", problem)
         }
-        guard htpasswd.verify(user: user, password: password) else {
-            return Self.oauthError("invalid_grant", "invalid username or password")
+        switch await htpasswd.check(user: user, password: password, client: client) {
+        case .valid: break
+        case .invalid: return Self.oauthError("invalid_grant", "invalid username or password")
+        case let .throttled(retryAfter): return Self.throttled(retryAfter)
         }
         switch parseScopes(Self.values("scope", in: form)) {
         case .failure(let problem): return Self.oauthError("invalid_scope", problem.message)
@@ -103,6 +112,13 @@ extension RegistryAuth {
             status: 200,
             headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store"), ("Pragma", "no-cache")],
             body: Array(TokenAuthority.json(body)))
+    }
+
+    /// 429 for a client refused unchecked after too many failed password checks.
+    private static func throttled(_ retryAfter: Int) -> TokenEndpointResponse {
+        var response = registryError(status: 429, code: "TOOMANYREQUESTS", message: "too many failed logins from this client; retry later")
+        response.headers.append(("Retry-After", String(retryAfter)))
+        return response
     }
 
     private func serviceProblem(_ values: [String]) -> String? {

@@ -40,7 +40,8 @@ public struct RegistryAuth: Sendable {
     ///
     /// `tokenRealm` is the absolute URL of the token endpoint, used in Bearer
     /// challenges.
-    public func authorize(authorization: String?, required: [AccessScope], tokenRealm: String) async -> AuthDecision {
+    /// `client` (the peer's address) is whom failed password checks are counted against.
+    public func authorize(authorization: String?, required: [AccessScope], tokenRealm: String, client: String = "") async -> AuthDecision {
         switch mode {
         case .anonymous:
             return .allowed(user: nil)
@@ -49,9 +50,12 @@ public struct RegistryAuth: Sendable {
             guard let authorization else {
                 return anonymousAllows(required) ? .allowed(user: nil) : .unauthorized(challenge: challenge)
             }
-            guard case .basic(let user, let password)? = AuthorizationHeader(authorization),
-                  htpasswd.verify(user: user, password: password)
-            else { return .unauthorized(challenge: challenge) }
+            guard case .basic(let user, let password)? = AuthorizationHeader(authorization) else { return .unauthorized(challenge: challenge) }
+            switch await htpasswd.check(user: user, password: password, client: client) {
+            case .valid: break
+            case .invalid: return .unauthorized(challenge: challenge)
+            case let .throttled(retryAfter): return .throttled(retryAfter: retryAfter)
+            }
             return required.allSatisfy { policy.allows(user: user, scope: $0) } ? .allowed(user: user) : .denied
         case .token(_, let authority):
             let challenge = bearerChallenge(realm: tokenRealm, required: required)

@@ -1,8 +1,8 @@
 import Crypto
 import Synchronization
 
-/// Remembers successful password verifications so repeated HTTP Basic
-/// requests do not pay for bcrypt each time.
+/// Remembers successful password verifications for a while (`lifetime`) so
+/// repeated HTTP Basic requests do not pay for bcrypt each time.
 ///
 /// Entries are keyed by the user and an HMAC-SHA-256 of the password under a
 /// random per-process key: the password itself is never stored, and the
@@ -16,22 +16,25 @@ final class VerificationCache: Sendable {
 
     private let key = SymmetricKey(size: .bits256)
     private let capacity: Int
-    private let entries = Mutex<Set<Entry>>([])
+    private let lifetime: Duration
+    /// When each entry was verified.
+    private let entries = Mutex<[Entry: ContinuousClock.Instant]>([:])
 
-    init(capacity: Int = 4096) {
+    init(capacity: Int = 4096, lifetime: Duration = .seconds(300)) {
         self.capacity = capacity
+        self.lifetime = lifetime
     }
 
-    func contains(user: String, password: String) -> Bool {
+    func contains(user: String, password: String, now: ContinuousClock.Instant = .now) -> Bool {
         let entry = self.entry(user: user, password: password)
-        return entries.withLock { $0.contains(entry) }
+        return entries.withLock { $0[entry].map { now - $0 < lifetime } ?? false }
     }
 
-    func insert(user: String, password: String) {
+    func insert(user: String, password: String, now: ContinuousClock.Instant = .now) {
         let entry = self.entry(user: user, password: password)
-        entries.withLock { set in
-            if set.count >= capacity { set.removeAll(keepingCapacity: true) }
-            set.insert(entry)
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[entry] = now
         }
     }
 

@@ -39,7 +39,8 @@ struct AccessControl: Sendable {
     /// Decides a request; operational endpoints (`/healthz`, `/metrics`, `/token`) are open.
     func check(_ request: RegistryRequest, route: Route) async -> Outcome {
         guard let required = Self.scopes(for: route, method: request.method) else { return .allowed(user: nil) }
-        switch await auth.authorize(authorization: request.header("Authorization"), required: required, tokenRealm: realm(for: request)) {
+        switch await auth.authorize(authorization: request.header("Authorization"), required: required, tokenRealm: realm(for: request),
+                                    client: PasswordChecks.client(ofRemote: request.remote)) {
         case let .allowed(user):
             return .allowed(user: user)
         case let .unauthorized(challenge):
@@ -50,13 +51,16 @@ struct AccessControl: Sendable {
             let error = RegistryError(.denied, status: 403,
                                       "access to \(required.map(\.description).joined(separator: " ")) is not granted to this user")
             return .refused(RegistryResponse(error: error))
+        case let .throttled(retryAfter):
+            let error = RegistryError(.tooManyRequests, status: 429, "too many failed logins from this client; retry later")
+            return .refused(RegistryResponse(error: error, headers: ["Retry-After": String(retryAfter)]))
         }
     }
 
     /// Whether the request's credentials may read `repository` (for cross-repository mounts).
     func mayPull(_ repository: String, request: RegistryRequest) async -> Bool {
-        let decision = await auth.authorize(authorization: request.header("Authorization"),
-                                      required: [.repository(repository, "pull")], tokenRealm: realm(for: request))
+        let decision = await auth.authorize(authorization: request.header("Authorization"), required: [.repository(repository, "pull")],
+                                            tokenRealm: realm(for: request), client: PasswordChecks.client(ofRemote: request.remote))
         if case .allowed = decision { return true }
         return false
     }
@@ -69,7 +73,8 @@ struct AccessControl: Sendable {
             form = FormDecoding.pairs(Substring(decoding: bytes, as: UTF8.self), plusIsSpace: true).map { ($0.name, $0.value) }
         }
         let answer = await auth.tokenResponse(method: request.method.rawValue, query: request.query.map { ($0.name, $0.value) },
-                                        form: form, authorization: request.header("Authorization"))
+                                              form: form, authorization: request.header("Authorization"),
+                                              client: PasswordChecks.client(ofRemote: request.remote))
         var headers = HTTPHeaders()
         for (name, value) in answer.headers { headers.add(name: name, value: value) }
         headers.replaceOrAdd(name: "Cache-Control", value: "no-store")
