@@ -85,7 +85,8 @@ let package = Package(
         .target(
             name: "KleinPlatform",
             dependencies: [
-                "KleinOCI", "KleinConfig",
+                // KleinSystem for the pause point the event log's crash tests hold an append at.
+                "KleinOCI", "KleinConfig", "KleinSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

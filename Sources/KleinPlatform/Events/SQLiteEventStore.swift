@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import KleinOCI
+import KleinSystem
 
 /// The event log in one SQLite database (WAL, `synchronous = FULL`: an acknowledged append survives
 /// a crash or power loss). Triggers refuse UPDATE and DELETE, so even SQL through this database
@@ -52,6 +53,8 @@ public final class SQLiteEventStore: EventStore {
                                    arguments: [sequence, stamp, actor, kind.rawValue, String(decoding: payload.canonicalBytes, as: UTF8.self),
                                                previous?.description, hash.description])
                     event = Event(sequence: sequence, time: stamp, actor: actor, kind: kind, payload: payload, previous: previous, hash: hash)
+                    // Inside the transaction, the row written but not committed (the crash tests pause here).
+                    PausePoint.reachBlocking("events.append")
                     return .commit
                 }
                 return event!

@@ -78,6 +78,30 @@ import Testing
         #expect(actors.filter { $0 == "a" }.count == rounds && actors.filter { $0 == "b" }.count == rounds)
     }
 
+    /// `kill -9` while an append is inside its transaction (held there by its pause point, not a
+    /// sleep): the chain verifies, every acknowledged event is there, the interrupted one is not, and
+    /// the log takes the next append.
+    @Test func killedInsideAnAppendsTransactionLosesNothingAcknowledged() async throws {
+        let scratch = try Scratch()
+        let release = try Self.logWithRelease(scratch)
+        let data = "\(scratch.path)/data"
+        for _ in 0..<2 { try Tools.klein("release", "deploy", release, "--data", data) }
+        let before = try Tools.klein("events", "show", "--json", "--data", data)
+        let pause = "\(scratch.path)/append-paused"
+        let writer = try Tools.start("klein", ["release", "deploy", release, "--data", data, "--actor", "interrupted"],
+                                     environment: ["KLEIN_PAUSE_AT": "events.append=\(pause)"])
+        let paused = try await polled(for: 60, every: .milliseconds(10), { FileManager.default.fileExists(atPath: pause) }, until: { $0 })
+        try #require(paused, "the append reached its pause point")
+        kill(writer.process.processIdentifier, SIGKILL)
+        writer.process.waitUntilExit()
+        _ = writer.finish()
+        let verified = try Tools.run("klein", ["events", "verify", "--data", data])
+        #expect(verified.succeeded && verified.stdout.contains("3 events, chain intact"), "\(verified.stdout) \(verified.stderr)")
+        #expect(try Tools.klein("events", "show", "--json", "--data", data) == before, "acknowledged events are all there, unchanged")
+        try Tools.klein("release", "deploy", release, "--data", data)
+        #expect(try Tools.klein("events", "verify", "--data", data).contains("4 events, chain intact"))
+    }
+
     @Test func killedWritersLeaveAValidChain() throws {
         let scratch = try Scratch()
         let release = try Self.logWithRelease(scratch)
