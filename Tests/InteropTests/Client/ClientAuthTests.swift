@@ -128,6 +128,30 @@ import Testing
 
     // MARK: - 10. login and logout
 
+    /// Every blob GET is refused once with `Retry-After: 2`, so the pull outlives a one-second token: the
+    /// client asks for a token once while it lasts (five minutes) and asks again once it ran out (one
+    /// second; the client renews at 80% of `expires_in`). The server's access log counts `/token` requests.
+    @Test("a bearer token is reused while it lasts and renewed when it runs out", arguments: [300, 1])
+    func tokensAreCachedAndRenewed(lifetime: Int) async throws {
+        let scratch = try Scratch()
+        let cli = ClientCLI(scratch: scratch)
+        let image = try ClientTestImage.make(in: scratch, layers: [[10_000], [10_000]])
+        let registry = try AuthRegistry(scratch: scratch, mode: .token, arguments: ["--token-lifetime", "\(lifetime)s"])
+        defer { registry.stop() }
+        try cli.succeed(["push", image.location, "\(registry.server.host)/team/app:v1", "-u", "writer", "-p", Self.writerPassword])
+        let proxy = try await FaultProxy.start(upstream: registry.server.base)
+        defer { proxy.stop() }
+        try await proxy.setRules([.status(503, retryAfter: "2", method: "GET", path: "/blobs/sha256:", times: 3)])
+        let tokensBefore = registry.server.log.components(separatedBy: "/token").count
+        try cli.expectPull("\(proxy.host)/team/app:v1", options: ["-u", "reader", "-p", Self.readerPassword], toMatch: image)
+        let tokens = registry.server.log.components(separatedBy: "/token").count - tokensBefore
+        if lifetime == 300 {
+            #expect(tokens == 1, "one token for the whole pull: \(tokens) requests")
+        } else {
+            #expect(tokens >= 2, "the token was renewed after it ran out: \(tokens) requests")
+        }
+    }
+
     @Test("klein login writes docker's config.json, push then needs no flags, klein logout removes it", arguments: AuthServeMode.allCases)
     func loginAndLogout(mode: AuthServeMode) async throws {
         let scratch = try Scratch()
