@@ -224,24 +224,34 @@ def tar_delays_absolute_symlinks(layers, results):
     archive (a placeholder file first, against link attacks); when a later entry of the same archive
     writes that path again, the delayed symlink still replaces it at the end, so the earlier entry wins.
     Explained when every difference is such a path: a symlink in tar's tree whose target is that of an
-    earlier, not the last, entry of one layer, and an absolute or climbing one."""
+    earlier, not the last, entry of one layer, and an absolute or climbing one; or a hardlink to such a
+    path, which tar links to its delayed symlink."""
     klein, tar = results["klein"][0], results["tar"][0]
-    if klein is None or klein[1] != tar[1]:
+    if klein is None:
         return None
     differing = {path for path in set(klein[0]) | set(tar[0]) if klein[0].get(path) != tar[0].get(path)}
-    for path in differing:
+    # Hardlink groups that differ: their paths must be explained too.
+    for group in [g for g in klein[1] if g not in tar[1]] + [g for g in tar[1] if g not in klein[1]]:
+        differing.update(group)
+
+    def delayed(path):
         record = tar[0].get(path)
         if not record or record[0] != stat.S_IFLNK:
-            return None
-        explained = False
+            return False
         for layer in layers:
             writes = [entry for entry in layer if entry["path"].rstrip("/") == path]
             for entry in writes[:-1]:
                 target = entry.get("target", "")
                 if entry["kind"] == "symlink" and target == record[4] and (target.startswith("/") or ".." in target.split("/")):
-                    explained = True
-        if not explained:
-            return None
+                    return True
+        return False
+
+    def linked_to_delayed(path):
+        return any(entry["kind"] == "hardlink" and entry["path"] == path and delayed(entry["target"])
+                   for layer in layers for entry in layer)
+
+    if not all(delayed(path) or linked_to_delayed(path) for path in differing):
+        return None
     return "tar-delays-absolute-symlinks"
 
 
