@@ -104,7 +104,7 @@ import KleinSystem
     }
 
     @Test func terminateStopsAChildThatHonoursSIGTERMWithIt() async throws {
-        let running = try ProcessLaunch("/bin/sleep", ["30"]).start()
+        let running = try ProcessLaunch("/bin/sleep", ["3600"]).start()
         #expect(await running.process.terminate(grace: .seconds(10)) == .signalled(SIGTERM))
         #expect(running.process.termination == .signalled(SIGTERM))
         // Signalling a reaped child does nothing (its process id may belong to another process by now).
@@ -112,7 +112,7 @@ import KleinSystem
     }
 
     @Test func timedWaitsReturnNilWhileTheChildRuns() async throws {
-        let running = try ProcessLaunch("/bin/sleep", ["30"]).start()
+        let running = try ProcessLaunch("/bin/sleep", ["3600"]).start()
         #expect(await running.process.exit(within: .milliseconds(100)) == nil)
         #expect(running.process.waitUntilExit(deadline: .now + .milliseconds(100)) == nil)
         running.process.signal(SIGKILL)
