@@ -1,3 +1,5 @@
+import KleinOCI
+
 /// Deployment-time settings: what the platform manifest (or the command line) adds to an image when
 /// it runs. They are "externally provided inputs" of image-spec conversion.md, applied on top of the
 /// image's config; none of them comes from the image.
@@ -5,7 +7,7 @@ public struct Deployment: Sendable, Hashable {
     /// Names the container's host name and the node directories of its volumes and secrets.
     public var app: String?
     /// The release being run, for an annotation.
-    public var release: String?
+    public var release: Digest?
     public var entrypoint: [String]?
     public var cmd: [String]?
     public var workdir: String?

@@ -1,5 +1,7 @@
 import KleinArchive
+import KleinClient
 import KleinOCI
+import KleinPlatform
 import KleinStore
 import KleinSystem
 
@@ -15,9 +17,16 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
     case node(String)
     /// The OCI runtime failed to start or to clean up.
     case runtime(String)
+    /// Unpacking failed.
     case archive(ArchiveError)
+    /// The node's store failed.
     case store(StoreError)
+    /// An image, index or config does not decode.
     case oci(OCIError)
+    /// Fetching the image failed.
+    case client(ClientError)
+    /// A release's platform manifest is not valid.
+    case platform(PlatformError)
     /// A file or process operation through `KleinSystem` failed.
     case system(SystemError)
     /// A system call failed on `path`.
@@ -33,6 +42,8 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
         case let .archive(error): error.description
         case let .store(error): error.description
         case let .oci(error): error.description
+        case let .client(error): error.description
+        case let .platform(error): error.description
         case let .system(error): error.description
         case let .io(path, operation, code): "\(operation) \(path): \(String(cString: strerror(code)))"
         }
@@ -40,7 +51,7 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
 
     /// Runs `body`, turning the lower modules' errors into this one.
     static func wrap<T>(_ body: () throws -> T) throws(RuntimeError) -> T {
-        do { return try body() } catch let error as RuntimeError { throw error } catch let error as ArchiveError { throw .archive(error) } catch let error as StoreError { throw .store(error) } catch let error as OCIError { throw .oci(error) } catch let error as SystemError { throw .system(error) } catch {
+        do { return try body() } catch let error as RuntimeError { throw error } catch let error as ArchiveError { throw .archive(error) } catch let error as StoreError { throw .store(error) } catch let error as OCIError { throw .oci(error) } catch let error as ClientError { throw .client(error) } catch let error as PlatformError { throw .platform(error) } catch let error as SystemError { throw .system(error) } catch {
             throw .runtime("\(error)")
         }
     }

@@ -110,7 +110,7 @@ public struct SpecGenerator {
             }
         }
         result["dev.klein.app"] = deployment.app
-        result["dev.klein.release"] = deployment.release
+        result["dev.klein.release"] = deployment.release?.description
         return result
     }
 

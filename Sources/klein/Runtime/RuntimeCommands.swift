@@ -18,8 +18,8 @@ struct Spec: AsyncParsableCommand {
     @OptionGroup var options: RunTargetOptions
 
     func run() async throws {
-        let (image, deployment, node) = try await options.resolve()
-        let plan = try Bundler(image: image, deployment: deployment, node: node).plan(cache: options.rootfsCache)
+        let runtime = try options.nodeRuntime()
+        let plan = try await options.withWorkload { try await runtime.plan($0) }
         plan.warnings.forEach(warn)
         FileHandle.standardOutput.write(Data(plan.spec.jsonValue.indentedBytes))
     }
@@ -42,8 +42,8 @@ struct BundleCommand: AsyncParsableCommand {
     @Argument(help: "The bundle directory.") var directory: String
 
     func run() async throws {
-        let (image, deployment, node) = try await options.resolve()
-        let plan = try Bundler(image: image, deployment: deployment, node: node).write(to: directory)
+        let runtime = try options.nodeRuntime()
+        let (image, plan) = try await options.withWorkload { try await runtime.writeBundle($0, to: directory) }
         plan.warnings.forEach(warn)
         print("bundle \(directory): \(image.manifest.layers.count) layers of \(image.manifestDigest), \(plan.spec.mounts.count) mounts")
     }
@@ -67,10 +67,10 @@ struct Run: AsyncParsableCommand {
     @Option(help: "runc, crun or a path (default: node.toml's runtime, else the first of runc and crun on PATH).") var runtime: String?
 
     func run() async throws {
-        let (image, deployment, node) = try await options.resolve()
-        let runner = try ContainerRunner(preferred: runtime ?? node.runtime)
-        let bundler = Bundler(image: image, deployment: deployment, node: node)
-        let code = try await bundler.run(stateDirectory: "\(options.data)/run", cache: options.rootfsCache, runner: runner, warn: warn)
+        let node = try options.nodeRuntime()
+        let runner = try ContainerRunner(preferred: runtime ?? node.node.runtime)
+        let bundler = try await options.withWorkload { try await node.bundler(for: $0) }
+        let code = try await bundler.run(stateDirectory: "\(options.data)/run", cache: node.rootfsCache, runner: runner, warn: warn)
         throw ExitCode(code)
     }
 }
