@@ -14,6 +14,9 @@ public struct NodeRuntime: Sendable {
     public let node: NodeConfiguration
     /// Told of every step of a fetch, for progress displays.
     public var observer: TransferObserver?
+    /// The command line of a detached container's supervisor, a process of its own that calls
+    /// ``supervise(id:adopt:)`` (the CLI re-executes itself); nil when containers cannot be detached.
+    public var supervisorCommand: (@Sendable (_ id: String, _ adopt: Bool) -> [String])?
 
     /// Stage 2 on the node `node`, keeping its state under `dataDirectory`.
     public init(dataDirectory: String, node: NodeConfiguration) {

@@ -15,8 +15,11 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
     case deployment(String)
     /// The node configuration is wrong (a GPU path that is not a device, …).
     case node(String)
-    /// The OCI runtime failed to start or to clean up.
+    /// The OCI runtime itself failed: it cannot be started, or `create`, `start`, `kill` failed.
+    /// Never a container's exit code: `klein run` exits with 125 for it.
     case runtime(String)
+    /// A container named by the user does not exist, or is not in a state the request needs.
+    case container(String)
     /// Unpacking failed.
     case archive(ArchiveError)
     /// The node's store failed.
@@ -39,6 +42,7 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
         case let .deployment(message): "deployment: \(message)"
         case let .node(message): "node configuration: \(message)"
         case let .runtime(message): "runtime: \(message)"
+        case let .container(message): "container: \(message)"
         case let .archive(error): error.description
         case let .store(error): error.description
         case let .oci(error): error.description

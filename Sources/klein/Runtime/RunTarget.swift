@@ -38,7 +38,7 @@ struct RunTargetOptions: ParsableArguments {
 
     /// Stage 2 on this node: `--node` (or the defaults under `--data`) and the data directory.
     func nodeRuntime() throws -> NodeRuntime {
-        NodeRuntime(dataDirectory: data, node: try NodeFile.load(node, dataDirectory: data))
+        try NodeRuntime.local(data: data, node: node)
     }
 
     /// Runs `body` with the workload the arguments name: a release (its image pinned by the digest it
