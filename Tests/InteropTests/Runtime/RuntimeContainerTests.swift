@@ -86,6 +86,35 @@ import Testing
         fixture.expectNothingLeft()
     }
 
+    /// The image's StopSignal is what a stop sends first; SIGTERM to a foreground `klein run` stops its
+    /// container the same way, with SIGKILL after `--stop-timeout` for a PID 1 that ignores it.
+    @Test func stopsSendTheImagesStopSignalThenSIGKILL() async throws {
+        let fixture = try RuntimeFixture()
+        defer { fixture.cleanUp() }
+        let trapping = try fixture.busybox("usr1", config: ["--config.stopsignal", "SIGUSR1"]
+            + RuntimeFixture.cmd("sh", "-c", "trap 'echo got USR1; exit 7' USR1; trap 'echo got TERM; exit 8' TERM; while true; do sleep 0.1; done"))
+        let started = try fixture.klein("run", "-d", trapping)
+        try #require(started.succeeded, "\(started.stderr)")
+        let id = started.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try await Task.sleep(for: .milliseconds(500))
+        let stop = try fixture.klein("container", "stop", id)
+        #expect(stop.succeeded && stop.stdout == "\(id) exited (7)\n", "\(stop.stdout) \(stop.stderr)")
+        #expect(try fixture.klein("container", "logs", id).stdout == "got USR1\n")
+        #expect(try fixture.klein("container", "rm", id).succeeded)
+
+        let image = try Self.httpd(fixture)
+        let running = try Tools.start("klein", ["run", image, "--stop-timeout", "1", "--data", fixture.data])
+        let container = try await polled(for: 60, { fixture.containerIDs().first }, until: { $0.map { Self.runcStatus($0) == "running" } ?? false })
+        #expect(container != nil, "the container never ran")
+        let before = Date()
+        kill(running.process.processIdentifier, SIGTERM)
+        running.process.waitUntilExit()
+        let elapsed = Date().timeIntervalSince(before)
+        let result = running.finish()
+        #expect(result.status == 137 && elapsed >= 0.9 && elapsed < 8, "httpd ignores SIGTERM; SIGKILL after 1 s: \(result.status) after \(elapsed) s, \(result.stderr)")
+        fixture.expectNothingLeft()
+    }
+
     /// The exit status is held by the container's supervisor and written to its directory: later klein
     /// processes read it. When the supervisor itself is killed, the container is re-adopted through
     /// `runc state`: still listed as running, still stoppable, and finished when it ends (its exit
