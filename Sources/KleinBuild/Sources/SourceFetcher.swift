@@ -134,7 +134,7 @@ struct SourceFetcher {
             package = path
         } else {
             let directory = try work.make("apt")
-            try Command("apt-get", ["download", "--quiet", version.map { "\(name)=\($0)" } ?? name], in: directory).run()
+            try Command("apt-get", ["download", "--quiet", "-o", "Acquire::Retries=3", version.map { "\(name)=\($0)" } ?? name], in: directory).run()
             let found = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.filter { $0.hasSuffix(".deb") } ?? []
             guard found.count == 1 else { throw .source(artifact: artifact.name, reason: "apt-get download \(name) left \(found.count) .deb files") }
             package = "\(directory)/\(found[0])"
