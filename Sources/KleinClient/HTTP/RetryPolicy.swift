@@ -52,7 +52,7 @@ public struct RetryPolicy: Sendable {
 extension RetryPolicy {
     /// Waits before attempt `attempt + 1`; a cancelled task stops waiting with an error.
     func pause(afterAttempt attempt: Int, retryAfter: String? = nil) async throws(ClientError) {
-        do { try await Task.sleep(for: delay(afterAttempt: attempt, retryAfter: retryAfter)) } catch { throw .invalidRequest("cancelled") }
+        do { try await Task.sleep(for: delay(afterAttempt: attempt, retryAfter: retryAfter)) } catch { throw .cancelled }
     }
 
     /// Runs a whole operation again while it fails transiently, up to `attempts` times; `beforeRetry`
@@ -63,7 +63,7 @@ extension RetryPolicy {
             do throws(ClientError) {
                 return try await operation()
             } catch {
-                guard error.isTransient, attempt < attempts else { throw error }
+                guard error.isRetryable, attempt < attempts else { throw error }
                 beforeRetry()
                 try await pause(afterAttempt: attempt)
                 attempt += 1
