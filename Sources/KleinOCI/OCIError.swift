@@ -1,5 +1,5 @@
 /// Errors raised by KleinOCI. Each case names the offending input and the reason.
-public enum OCIError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum OCIError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A digest string that does not match image-spec descriptor.md's grammar or its algorithm's encoding.
     case invalidDigest(input: String, reason: String)
     /// Content whose digest is not the expected one.
