@@ -41,7 +41,7 @@ public struct EmbeddedBuild {
         } catch let error as BuildError {
             throw error
         } catch {
-            throw .notABuild(image: name, reason: "\(error)")
+            throw BuildError.wrapping(error, what: "reading the build \(name)")
         }
     }
 

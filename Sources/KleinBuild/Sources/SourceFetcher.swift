@@ -84,7 +84,7 @@ struct SourceFetcher {
             if case let .verificationFailed(_, cause) = error, case let .digestMismatch(expected, actual) = cause {
                 throw .source(artifact: artifact.name, reason: "\(artifact.source.uri) has content \(actual), but the spec pins \(expected)")
             }
-            throw .source(artifact: artifact.name, reason: "storing \(path): \(error)")
+            throw .store(what: "artifact \"\(artifact.name)\": storing \(path)", error)
         }
         var resolved = resolved
         resolved.digest["sha256"] = stored.digest.encoded
