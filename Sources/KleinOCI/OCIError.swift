@@ -17,6 +17,7 @@ public enum OCIError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A media type that does not comply with RFC 6838.
     case invalidMediaType(input: String, reason: String)
 
+    /// The error as one line: the offending input and the reason.
     public var description: String {
         switch self {
         case let .invalidDigest(input, reason):
