@@ -19,5 +19,6 @@ public enum ConfigSyntaxError: Error, Sendable, Hashable, CustomStringConvertibl
         }
     }
 
+    /// The error as its problem prints: `line N: message`.
     public var description: String { problem.description }
 }
