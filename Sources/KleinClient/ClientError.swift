@@ -32,6 +32,7 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
     /// The task doing the transfer was cancelled.
     case cancelled
 
+    /// The error as one line: the registry, reference, file or digest involved and the reason.
     public var description: String {
         switch self {
         case let .transport(error):

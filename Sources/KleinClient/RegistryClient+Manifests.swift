@@ -6,8 +6,11 @@ import NIOHTTP1
 
 /// A manifest or index as a registry served it: the exact bytes, verified against the digest.
 public struct FetchedManifest: Sendable {
+    /// The manifest's bytes, exactly as received.
     public let bytes: [UInt8]
+    /// Its descriptor: media type, the digest of `bytes`, their size.
     public let descriptor: Descriptor
+    /// The bytes, parsed.
     public let manifest: Manifest
 
     /// Bytes with the descriptor and parsed manifest they were verified against.

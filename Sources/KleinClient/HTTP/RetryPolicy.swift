@@ -8,8 +8,10 @@ public struct RetryPolicy: Sendable {
     public var attempts: Int
     /// The first backoff; each later one doubles, up to `maximumDelay`.
     public var initialDelay: Duration
+    /// The longest backoff between attempts (a server's `Retry-After` may ask for up to three times this).
     public var maximumDelay: Duration
 
+    /// A policy of `attempts` attempts in all (at least one), backing off from `initialDelay` up to `maximumDelay`.
     public init(attempts: Int = 5, initialDelay: Duration = .milliseconds(200), maximumDelay: Duration = .seconds(10)) {
         self.attempts = max(1, attempts)
         self.initialDelay = initialDelay
