@@ -28,6 +28,7 @@ public enum BuildError: WrappingError, Sendable, CustomStringConvertible {
     /// Something went wrong while doing `what`: a tool that failed, a base image that does not fit.
     case failed(what: String, reason: String)
 
+    /// The error as the CLI prints it: what was being done, the input involved and the reason.
     public var description: String {
         switch self {
         case let .invalidSpec(file, problems):
@@ -36,7 +37,6 @@ public enum BuildError: WrappingError, Sendable, CustomStringConvertible {
             return "artifact \"\(artifact)\": \(reason)"
         case let .notABuild(image, reason):
             return "\(image) is not a rebuildable Klein image: \(reason)"
-        case let .failed(what, reason):
         case let .client(what, error):
             return "\(what): \(error)"
         case let .store(what, error):
@@ -47,10 +47,10 @@ public enum BuildError: WrappingError, Sendable, CustomStringConvertible {
             return "\(what): \(error)"
         case let .content(what, error):
             return "\(what): \(error)"
+        case let .failed(what, reason):
             return "\(what): \(reason)"
         }
     }
-}
 
     /// The lower module's error as this one's case; an error of a type no Klein module raises (one of
     /// Foundation's) is described in words.
@@ -64,3 +64,4 @@ public enum BuildError: WrappingError, Sendable, CustomStringConvertible {
         default: .failed(what: what, reason: "\(error)")
         }
     }
+}

@@ -17,7 +17,9 @@ struct FetchedSource {
 
 /// A dependency as provenance records it (in-toto ResourceDescriptor: `uri`, `digest`, `name`).
 public struct ResolvedDependency: Sendable, Hashable {
+    /// The artifact's name (`base` for the base image).
     public var name: String
+    /// Where the source is, as a URI.
     public var uri: String
     /// `sha256` of the embedded bytes, plus `gitCommit` for git sources.
     public var digest: [String: String]

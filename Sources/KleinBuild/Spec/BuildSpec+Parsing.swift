@@ -16,6 +16,7 @@ extension BuildSpec {
         return try parse(toml: text, file: path, sourceDateEpoch: sourceDateEpoch, hostPlatform: hostPlatform)
     }
 
+    /// Reads and validates a TOML build spec held in memory; `file` names it in problems.
     public static func parse(toml text: String, file: String, sourceDateEpoch: String? = nil, hostPlatform: Platform = .host) throws(BuildError) -> BuildSpec {
         let document: ConfigDocument
         do { document = try ConfigDocument(toml: text) } catch { throw .invalidSpec(file: file, problems: [error.problem]) }
