@@ -22,6 +22,7 @@ public enum PlatformError: WrappingError, Sendable, CustomStringConvertible {
     /// Something else went wrong while doing `what`.
     case failed(what: String, reason: String)
 
+    /// The error as the CLI prints it: the file, event or operation involved and the reason.
     public var description: String {
         switch self {
         case let .invalidManifest(file, problems):
@@ -30,17 +31,16 @@ public enum PlatformError: WrappingError, Sendable, CustomStringConvertible {
             return "\(path): event \(sequence): \(reason)"
         case let .release(reason):
             return reason
-        case let .failed(what, reason):
         case let .database(what, error):
             return "\(what): \(error)"
         case let .system(what, error):
             return "\(what): \(error)"
         case let .content(what, error):
             return "\(what): \(error)"
+        case let .failed(what, reason):
             return "\(what): \(reason)"
         }
     }
-}
 
     /// The lower module's error as this one's case; an error of a type no module below raises is
     /// described in words.
@@ -52,3 +52,4 @@ public enum PlatformError: WrappingError, Sendable, CustomStringConvertible {
         default: .failed(what: what, reason: "\(error)")
         }
     }
+}

@@ -8,8 +8,10 @@ import KleinSystem
 /// cannot rewrite history without first dropping them; `verify` catches whoever does.
 public final class SQLiteEventStore: EventStore {
     private let database: DatabasePool
+    /// The database's path.
     public let name: String
 
+    /// Opens the log at `path`, creating the database and its directories when missing.
     public init(path: String) throws(PlatformError) {
         name = path
         var configuration = Configuration()
@@ -37,6 +39,7 @@ public final class SQLiteEventStore: EventStore {
         return migrator
     }
 
+    /// Appends inside an immediate transaction, so concurrent writers, in threads or processes, still form one chain.
     public func append(kind: Event.Kind, actor: String, payload: JSONValue, at time: Date) async throws(PlatformError) -> Event {
         let stamp = Event.timestamp(time)
         return try await PlatformError.wrap("appending to the event log \(name)") {
@@ -61,6 +64,7 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
+    /// Every event, in sequence order, as stored.
     public func events() async throws(PlatformError) -> [Event] {
         let name = name
         return try await PlatformError.wrap("reading the event log \(name)") {
