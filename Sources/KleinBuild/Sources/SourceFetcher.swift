@@ -98,7 +98,7 @@ struct SourceFetcher {
     }
 
     private func pinnedDigest(_ hex: String, _ artifact: BuildSpec.Artifact) throws(BuildError) -> Digest {
-        do { return try Digest("sha256:\(hex)") } catch { throw .source(artifact: artifact.name, reason: "sha256 \(hex): \(error)") }
+        do { return try Digest("sha256:\(hex)") } catch { throw .content(what: "artifact \"\(artifact.name)\": sha256 \(hex)", error) }
     }
 
     private func git(_ artifact: BuildSpec.Artifact, url: String, revision: String, path: String?) throws(BuildError) -> FetchedSource {

@@ -78,7 +78,9 @@ extension Release {
             throw fail("lacks app, image, manifest or release")
         }
         let descriptor: Descriptor
-        do { descriptor = try Descriptor(json: descriptorJSON, path: "image.descriptor") } catch { throw fail("has a bad image descriptor: \(error)") }
+        do { descriptor = try Descriptor(json: descriptorJSON, path: "image.descriptor") } catch {
+            throw .content(what: "event \(sequence): the image descriptor of a release.created event", error)
+        }
         self.init(app: app, imageReference: reference, image: descriptor, manifest: effective.canonicalBytes, manifestSource: source)
         guard id.description == recordedID else { throw fail("records release \(recordedID), but its content gives \(id)") }
     }
