@@ -3,6 +3,7 @@ import KleinArchive
 import KleinClient
 import KleinOCI
 import KleinStore
+import KleinSystem
 
 /// An artifact's source as fetched: the blobs that embed it, what its layer is made from, and what
 /// provenance records about it.
@@ -58,7 +59,7 @@ struct SourceFetcher {
     private func local(_ artifact: BuildSpec.Artifact, path: String) throws(BuildError) -> FetchedSource {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw .source(artifact: artifact.name, reason: "local path \(path): \(String(cString: strerror(errno)))")
+            throw .system(what: "artifact \"\(artifact.name)\": local path", SystemError(operation: "stat", path: path, errno: errno))
         }
         if info.st_mode & S_IFMT == S_IFDIR {
             return try tree(artifact, directory: path, resolved: ResolvedDependency(name: artifact.name, uri: artifact.source.uri, digest: [:]))
