@@ -7,11 +7,14 @@ import Glibc
 extension OCILayout {
     /// A local file to store as one layer of an artifact.
     public struct ArtifactFile: Sendable {
+        /// The file to store.
         public var path: String
+        /// The layer's media type.
         public var mediaType: MediaType
         /// The `org.opencontainers.image.title` annotation: the name the file is restored under.
         public var title: String
 
+        /// The file at `path` as a layer of `mediaType`, titled `title` or else the file's name.
         public init(path: String, mediaType: MediaType, title: String? = nil) {
             self.path = path
             self.mediaType = mediaType
@@ -61,7 +64,7 @@ extension OCILayout {
 
 extension OCILayout {
     /// Checks an artifact's inputs without touching any layout, so callers can validate before creating one.
-    public static func validateArtifact(files: [ArtifactFile], artifactType: MediaType?, config: ArtifactFile?, name: String?) throws {
+    package static func validateArtifact(files: [ArtifactFile], artifactType: MediaType?, config: ArtifactFile?, name: String?) throws {
         if let name { try Self.validateRefName(name) }
         if config == nil && artifactType == nil {
             throw StoreError.invalidContent(what: "artifact", error: .invalidDocument(

@@ -44,7 +44,7 @@ struct ArtifactLayer {
             try archive.drainAndCheck()
             return LayerWriter.Result(digest: digest, diffID: uncompressed.digest, size: try archive.size(), mediaType: compression.layerMediaType)
         } catch {
-            throw .source(artifact: artifact.name, reason: "reading its layer: \(error)")
+            throw .archive(what: "artifact \"\(artifact.name)\": reading its layer", error)
         }
     }
 
@@ -52,7 +52,7 @@ struct ArtifactLayer {
         var packageData: StreamingCommand?
         if case let .debianPackage(path, digest) = content {
             do { try VerifiedFile(path: path, digest: digest).drainAndCheck() } catch {
-                throw .source(artifact: artifact.name, reason: "\(error)")
+                throw .archive(what: "artifact \"\(artifact.name)\"", error)
             }
             packageData = try Command("dpkg-deb", ["--fsys-tarfile", path]).stream()
         }
@@ -83,7 +83,7 @@ struct ArtifactLayer {
             try tar.finish()
             result = stream.result
         } catch {
-            throw .source(artifact: artifact.name, reason: "writing its layer: \(error)")
+            throw .archive(what: "artifact \"\(artifact.name)\": writing its layer", error)
         }
         try packageData?.finish()
         return result

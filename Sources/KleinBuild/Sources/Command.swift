@@ -41,7 +41,7 @@ struct Command {
                 try output.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             }
         } catch {
-            throw .failed(what: "reading the output of \(executable)", reason: "\(error)")
+            throw .archive(what: "reading the output of \(executable)", error)
         }
         try running.finish()
         return String(decoding: output.bytes, as: UTF8.self)
@@ -56,7 +56,7 @@ struct Command {
         do {
             return StreamingCommand(command: self, running: try launch.start())
         } catch {
-            throw .failed(what: "running \(executable)", reason: "\(error); is it installed?")
+            throw .system(what: "running \(executable)", error)
         }
     }
 }
@@ -83,7 +83,7 @@ final class StreamingCommand {
     /// Reads what is left of the output, waits for the tool and checks its exit status.
     func finish() throws(BuildError) {
         do { try stream.drain() } catch {
-            throw .failed(what: "reading the output of \(command.executable)", reason: "\(error)")
+            throw .archive(what: "reading the output of \(command.executable)", error)
         }
         let message = errors.text
         let termination = process.waitUntilExit()!

@@ -1,6 +1,7 @@
 import Foundation
 import KleinConfig
 import KleinOCI
+import KleinSystem
 
 extension BuildSpec {
     /// Reads and validates a TOML build spec file.
@@ -9,12 +10,13 @@ extension BuildSpec {
     /// `hostPlatform` is the platform used when neither an artifact nor the base names one.
     public static func load(file path: String, sourceDateEpoch: String?, hostPlatform: Platform = .host) throws(BuildError) -> BuildSpec {
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw .failed(what: "reading the build spec \(path)", reason: (error as NSError).localizedDescription)
+        do throws(SystemError) { text = String(decoding: try FileSystem.readFile(path), as: UTF8.self) } catch {
+            throw .system(what: "reading the build spec", error)
         }
         return try parse(toml: text, file: path, sourceDateEpoch: sourceDateEpoch, hostPlatform: hostPlatform)
     }
 
+    /// Reads and validates a TOML build spec held in memory; `file` names it in problems.
     public static func parse(toml text: String, file: String, sourceDateEpoch: String? = nil, hostPlatform: Platform = .host) throws(BuildError) -> BuildSpec {
         let document: ConfigDocument
         do { document = try ConfigDocument(toml: text) } catch { throw .invalidSpec(file: file, problems: [error.problem]) }

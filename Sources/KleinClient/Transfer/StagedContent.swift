@@ -4,12 +4,15 @@ import KleinStore
 /// A manifest made here and not stored anywhere yet, with its blobs as local files or bytes: the source
 /// when pushing an artifact straight from files.
 public struct StagedContent: Sendable {
+    /// Where one blob's bytes are.
     public enum Blob: Sendable {
         case file(String)
         case bytes([UInt8])
     }
 
+    /// The manifest, as its canonical bytes.
     public let manifest: FetchedManifest
+    /// Every blob the manifest references, by digest.
     public let blobs: [Digest: Blob]
 
     /// A manifest made by the caller, with every blob it references.

@@ -1,6 +1,7 @@
 import Foundation
 import KleinConfig
 import KleinOCI
+import KleinSystem
 
 /// `node.toml`: what a node knows about itself (see `NodeConfiguration`). Every key is optional; the
 /// defaults keep volumes and secrets under the data directory.
@@ -27,8 +28,8 @@ public enum NodeFile {
         var node = NodeConfiguration(platform: .host, volumesDirectory: "\(base)/volumes", secretsDirectory: "\(base)/secrets")
         guard let path else { return node }
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw .failed(what: "reading the node configuration \(path)", reason: (error as NSError).localizedDescription)
+        do throws(SystemError) { text = String(decoding: try FileSystem.readFile(path), as: UTF8.self) } catch {
+            throw .system(what: "reading the node configuration", error)
         }
         let reader: ConfigReader
         do { reader = ConfigReader(try ConfigDocument(toml: text)) } catch { throw .invalidManifest(file: path, problems: [error.problem]) }
