@@ -70,8 +70,8 @@ extension OCILayout {
             throw StoreError.invalidContent(what: "artifact", error: .invalidDocument(
                 kind: "image manifest", path: "artifactType", reason: "required when there is no config file (the config is then empty)"))
         }
-        var titles = Set<String>()
-        for file in files where !titles.insert(file.title).inserted {
+        var titles = Set<[UInt8]>()  // file names: bytes, not canonically equivalent text
+        for file in files where !titles.insert(Array(file.title.utf8)).inserted {
             throw StoreError.invalidContent(what: file.path, error: .invalidDocument(
                 kind: "artifact", path: "layers", reason: "two files are titled \"\(file.title)\""))
         }

@@ -79,7 +79,7 @@ public enum NodeFile {
             if let kind, !gpuKinds.contains(kind) { reader.problem("\(path).kind", "must be one of \(gpuKinds.joined(separator: ", ")), found \"\(kind)\"") }
             let devices = reader.strings(members, "devices", at: "\(path).devices") ?? []
             if devices.isEmpty { reader.problem("\(path).devices", "must list the GPU's device nodes, such as [\"/dev/nvidia0\"]") }
-            for device in devices where !device.hasPrefix("/dev/") || device.split(separator: "/").contains("..") {
+            for device in devices where !PathText.isWithin(device, "/dev") || device == "/dev" || PathText.climbs(device) {
                 reader.problem("\(path).devices", "\"\(device)\" is not a path under /dev")
             }
             if let kind { result.append(NodeConfiguration.GPU(kind: kind, devices: devices)) }
