@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import KleinSystem
 
 /// Read and prepare paths inside a root file system without ever leaving it: what a runtime bundle
 /// needs from an unpacked image (its `/etc/passwd`, the owner of a volume directory, mountpoints).
@@ -155,8 +156,12 @@ public final class ContainedRoot {
     /// as runc cleans mount destinations and working directories.
     public static func clean(_ path: String) -> String {
         var components: [Substring] = []
-        for component in path.split(separator: "/") where component != "." {
-            if component == ".." { _ = components.popLast() } else { components.append(component) }
+        for component in PathText.components(path) {
+            if PathText.climbs(component) {
+                _ = components.popLast()
+            } else if !PathText.isEmptyOrDot(component) {
+                components.append(component)
+            }
         }
         return "/" + components.joined(separator: "/")
     }
