@@ -237,7 +237,7 @@ def tar_delays_absolute_symlinks(layers, results):
     writes that path again, the delayed symlink still replaces it at the end, so the earlier entry wins.
     Explained when every difference is such a path: a symlink in tar's tree whose target is that of an
     earlier, not the last, entry of one layer, and an absolute or climbing one; or a hardlink to such a
-    path, which tar links to its delayed symlink."""
+    path, which tar links to its delayed symlink (whatever a later layer then puts at the path)."""
     klein, tar = results["klein"][0], results["tar"][0]
     if klein is None:
         return None
@@ -246,8 +246,8 @@ def tar_delays_absolute_symlinks(layers, results):
     for group in [g for g in klein[1] if g not in tar[1]] + [g for g in tar[1] if g not in klein[1]]:
         differing.update(group)
 
-    def delayed(path):
-        record = tar[0].get(path)
+    def delayed(path, record):
+        """True when `record`, tar's entry for some path, is the delayed symlink tar made at `path`."""
         if not record or record[0] != stat.S_IFLNK:
             return False
         for layer in layers:
@@ -259,10 +259,10 @@ def tar_delays_absolute_symlinks(layers, results):
         return False
 
     def linked_to_delayed(path):
-        return any(entry["kind"] == "hardlink" and entry["path"] == path and delayed(entry["target"])
+        return any(entry["kind"] == "hardlink" and entry["path"] == path and delayed(entry["target"], tar[0].get(path))
                    for layer in layers for entry in layer)
 
-    if not all(delayed(path) or linked_to_delayed(path) for path in differing):
+    if not all(delayed(path, tar[0].get(path)) or linked_to_delayed(path) for path in differing):
         return None
     return "tar-delays-absolute-symlinks"
 
