@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "KleinArchiveTests", dependencies: ["KleinArchive", "CXattr"]),
         .testTarget(name: "KleinClientTests", dependencies: ["KleinClient", "KleinStore", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "KleinRegistryTests", dependencies: ["KleinRegistry"]),
-        .testTarget(name: "KleinBuildTests", dependencies: ["KleinBuild", "KleinConfig", "KleinArchive"]),
+        .testTarget(name: "KleinBuildTests", dependencies: ["KleinBuild", "KleinConfig", "KleinArchive", "KleinClient", "KleinStore"]),
         .testTarget(name: "KleinRuntimeTests", dependencies: ["KleinRuntime", "KleinPlatform", "KleinArchive", "KleinOCI"], exclude: ["Fixtures"]),
         .testTarget(name: "KleinPlatformTests", dependencies: ["KleinPlatform", "KleinConfig", "KleinOCI"]),
         .testTarget(

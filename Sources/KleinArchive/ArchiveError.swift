@@ -30,6 +30,7 @@ public enum ArchiveError: Error, Sendable, CustomStringConvertible {
     /// A path inside a root file system that cannot be used as asked (through a symlink, not a regular file, …).
     case unsafePath(path: String, reason: String)
 
+    /// The error as one line for people: what failed, where, and why.
     public var description: String {
         switch self {
         case let .corruptTar(offset, reason):

@@ -4,6 +4,7 @@ import KleinSystem
 /// A destination of bytes: a file, a hasher, or a compressor feeding another sink.
 /// Stages compose: `TarWriter → HashingSink(diff_id) → GzipCompressor → HashingSink(blob) → FileSink`.
 public protocol ByteSink: AnyObject {
+    /// Takes all of `buffer`.
     func write(_ buffer: UnsafeRawBufferPointer) throws(ArchiveError)
     /// Ends the stream: compressors write their trailer, then finish their downstream sink.
     func finish() throws(ArchiveError)
@@ -27,7 +28,7 @@ extension ByteSource {
 /// Hashes everything written through it, then forwards it. `inBackground` hashes on a thread of its
 /// own (`WriteBehind`), so that hashing overlaps with what the writer and `downstream` do; `digest` then
 /// waits for it, and is read once the stream is finished.
-public final class HashingSink: ByteSink {
+package final class HashingSink: ByteSink {
     /// The hasher, shared with the background thread when there is one.
     private final class State: @unchecked Sendable {
         var hasher = DigestHasher()
@@ -36,42 +37,51 @@ public final class HashingSink: ByteSink {
     private let downstream: ByteSink
     private let state = State()
     private let behind: WriteBehind?
-    public private(set) var count: Int64 = 0
+    /// Bytes written so far.
+    package private(set) var count: Int64 = 0
 
-    public init(_ downstream: ByteSink, inBackground: Bool = false) {
+    /// Forwards to `downstream`, hashing on a thread of its own when `inBackground`.
+    package init(_ downstream: ByteSink, inBackground: Bool = false) {
         self.downstream = downstream
         let state = self.state
         behind = inBackground ? WriteBehind { state.hasher.update($0) } : nil
     }
 
-    public var digest: Digest {
+    /// The digest of everything written; read once the stream is finished.
+    package var digest: Digest {
         behind?.finish()
         return state.hasher.finalize()
     }
 
-    public func write(_ buffer: UnsafeRawBufferPointer) throws(ArchiveError) {
+    /// Hashes `buffer` and writes it downstream.
+    package func write(_ buffer: UnsafeRawBufferPointer) throws(ArchiveError) {
         if let behind { behind.write(buffer) } else { state.hasher.update(buffer) }
         count += Int64(buffer.count)
         try downstream.write(buffer)
     }
 
-    public func finish() throws(ArchiveError) {
+    /// Finishes `downstream`, then the hashing.
+    package func finish() throws(ArchiveError) {
         try downstream.finish()
         behind?.finish()
     }
 }
 
 /// Hashes everything read through it.
-public final class HashingSource: ByteSource {
+package final class HashingSource: ByteSource {
     private let upstream: ByteSource
     private var hasher = DigestHasher()
 
-    public init(_ upstream: ByteSource) { self.upstream = upstream }
+    /// Reads from `upstream`.
+    package init(_ upstream: ByteSource) { self.upstream = upstream }
 
-    public var digest: Digest { hasher.finalize() }
-    public var count: Int64 { hasher.count }
+    /// The digest of everything read so far.
+    package var digest: Digest { hasher.finalize() }
+    /// Bytes read so far.
+    package var count: Int64 { hasher.count }
 
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
+    /// Reads from upstream and hashes what came.
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
         let count = try upstream.read(into: buffer)
         hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         return count
@@ -80,12 +90,17 @@ public final class HashingSource: ByteSource {
 
 /// Collects written bytes in memory (tests and small documents only).
 public final class MemorySink: ByteSink {
+    /// Everything written so far.
     public private(set) var bytes: [UInt8] = []
+    /// Whether `finish()` was called.
     public private(set) var finished = false
 
+    /// An empty sink.
     public init() {}
 
+    /// Appends `buffer` to `bytes`.
     public func write(_ buffer: UnsafeRawBufferPointer) throws(ArchiveError) { bytes.append(contentsOf: buffer) }
+    /// Marks the sink finished.
     public func finish() throws(ArchiveError) { finished = true }
 }
 
@@ -94,8 +109,10 @@ public final class MemorySource: ByteSource {
     private let bytes: [UInt8]
     private var position = 0
 
+    /// A source of `bytes`.
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
+    /// Copies the next bytes into `buffer`; 0 at the end.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
         let count = min(buffer.count, bytes.count - position)
         guard count > 0 else { return 0 }

@@ -6,7 +6,7 @@ extension BlobStore {
     /// Stores a layer `write` streams into the sink it is given: the bytes go to a synced file in the
     /// store's scratch directory and are published under the digest `write` computed while streaming
     /// them (`LayerWriter.Result.digest`), so each byte is hashed once, not again by an ingest.
-    public func storeLayer(_ write: (ByteSink) throws -> LayerWriter.Result) throws -> LayerWriter.Result {
+    package func storeLayer(_ write: (ByteSink) throws -> LayerWriter.Result) throws -> LayerWriter.Result {
         try StoreError.wrap { () throws(SystemError) in try FileSystem.makeDirectories(scratch) }
         let path = "\(scratch)/\(FileSystem.randomName()).layer"
         do {

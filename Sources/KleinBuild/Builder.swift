@@ -8,12 +8,16 @@ import KleinStore
 /// layers, and stores the image together with its spec and sources (`BuildMediaTypes`) in a layout.
 /// A provenance statement is attached as a referrer of the build.
 public struct Builder {
+    /// The validated spec to build.
     public let spec: BuildSpec
     /// Directory local sources and layout paths in the spec are relative to.
     public let context: String
+    /// Where the image, its sources and its provenance are stored.
     public let layout: OCILayout
+    /// The session base images and OCI sources are fetched through.
     public let session: RegistrySession
 
+    /// A build of `spec`, with sources relative to `context`, into `layout`.
     public init(spec: BuildSpec, context: String, layout: OCILayout, session: RegistrySession) {
         self.spec = spec
         self.context = context
@@ -23,8 +27,11 @@ public struct Builder {
 
     /// What a build made: the image and its provenance referrer.
     public struct Outcome: Sendable {
+        /// The image's objects.
         public let image: BuiltImage
+        /// The provenance statement's referrer manifest.
         public let provenance: Descriptor
+        /// Every source and the base, as the provenance records them.
         public let dependencies: [ResolvedDependency]
     }
 

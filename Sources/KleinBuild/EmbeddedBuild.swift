@@ -5,13 +5,21 @@ import KleinStore
 /// A Klein build as stored: its index, image manifest, embedded spec and sources (`BuildMediaTypes`),
 /// read from a layout for `rebuild`, `verify` and `provenance`.
 public struct EmbeddedBuild {
+    /// What the build is called in messages (the image reference given).
     public let name: String
+    /// The layout the build is stored in.
     public let layout: OCILayout
+    /// The build's index.
     public let index: Descriptor
+    /// The runnable image manifest in the index.
     public let image: Descriptor
+    /// That image manifest.
     public let manifest: ImageManifest
+    /// The build-sources manifest in the index.
     public let sources: Descriptor
+    /// The embedded source blobs, in the order the sources manifest lists them.
     public let sourceBlobs: [Descriptor]
+    /// The embedded spec.
     public let spec: BuildSpec
 
     /// Reads the build `selector` (a ref name or digest) names in `layout`.
@@ -41,7 +49,7 @@ public struct EmbeddedBuild {
         } catch let error as BuildError {
             throw error
         } catch {
-            throw .notABuild(image: name, reason: "\(error)")
+            throw BuildError.wrapping(error, what: "reading the build \(name)")
         }
     }
 

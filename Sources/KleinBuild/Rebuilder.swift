@@ -7,19 +7,25 @@ import KleinOCI
 /// embedded archive byte for byte, so that layer is checked against the archive (digest and
 /// diff_id) rather than written again; `verify` re-archives the tree itself.
 public struct Rebuilder {
+    /// The build to regenerate.
     public let build: EmbeddedBuild
 
+    /// A rebuild of `build`.
     public init(build: EmbeddedBuild) { self.build = build }
 
     /// One compared object: what the image has and what the rebuild produced.
     public struct Comparison: Sendable {
+        /// What is compared: `index`, `image manifest`, `config`, a layer, ….
         public let object: String
+        /// The digest the image has.
         public let expected: Digest
         /// Nil when the rebuild has no such object (the image has more layers than its spec makes).
         public let rebuilt: Digest?
+        /// Whether the rebuild produced the same digest.
         public var matches: Bool { expected == rebuilt }
     }
 
+    /// Regenerates every object and compares it with the image's, in `BuiltImage` order.
     public func rebuild() throws(BuildError) -> [Comparison] {
         let spec = build.spec
         guard let platform = spec.platform else { throw .notABuild(image: build.name, reason: "the embedded spec names no platform") }

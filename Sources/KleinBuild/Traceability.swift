@@ -13,20 +13,29 @@ public struct Traceability {
         case referenceOnly = "reference only"
     }
 
+    /// One source of the build.
     public struct Entry: Sendable {
+        /// The artifact it belongs to (`(base)` for the base image).
         public let artifact: String
+        /// How far it can be trusted to give the same bytes again.
         public let traceClass: TraceClass
+        /// The source's kind: `local`, `git`, `url`, `deb` or `oci` (the base is `oci`).
         public let kind: String
+        /// Where the source is, as the spec writes it.
         public let source: String
+        /// What pins it (a commit, a version and sha256, a digest); nil when nothing does.
         public let pin: String?
         /// The embedded bytes: the source blob (or the artifact's manifest for OCI sources).
         public let digest: Digest
     }
 
+    /// The build traced.
     public let build: EmbeddedBuild
 
+    /// The trace of `build`.
     public init(build: EmbeddedBuild) { self.build = build }
 
+    /// The base first, then every artifact in spec order.
     public var entries: [Entry] {
         var entries: [Entry] = []
         if let base = build.spec.base, let manifest = build.blob(role: .baseManifest) {

@@ -6,16 +6,21 @@ import KleinStore
 /// Debian mirror, registry, local files under `context`) and compares it with the copy embedded in
 /// the image.
 public struct Verifier {
+    /// The build to verify.
     public let build: EmbeddedBuild
+    /// Directory local sources are relative to.
     public let context: String
+    /// The session OCI sources are fetched through.
     public let session: RegistrySession
 
+    /// A verification of `build`, reading local sources relative to `context`.
     public init(build: EmbeddedBuild, context: String, session: RegistrySession) {
         self.build = build
         self.context = context
         self.session = session
     }
 
+    /// How one artifact's source compares with its embedded copy.
     public enum Outcome: Sendable, Hashable {
         case verified
         case mismatch(embedded: Digest, regenerated: Digest)
@@ -27,12 +32,17 @@ public struct Verifier {
         case referenceOnly
     }
 
+    /// One artifact's outcome.
     public struct Result: Sendable {
+        /// The artifact's name.
         public let artifact: String
+        /// Its source's URI.
         public let source: String
+        /// How its source compares.
         public let outcome: Outcome
     }
 
+    /// Fetches every artifact's source again and compares it, artifact by artifact, in spec order.
     public func verify() async -> [Result] {
         var results: [Result] = []
         for artifact in build.spec.artifacts {

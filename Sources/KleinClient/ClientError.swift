@@ -1,10 +1,12 @@
 import KleinOCI
 import KleinStore
+import KleinSystem
 
 /// Errors raised by KleinClient. Each names the registry, reference, file or digest involved and the reason.
 public enum ClientError: Error, Sendable, CustomStringConvertible {
-    /// The registry could not be reached at all (DNS, refused connection, TLS failure).
-    case unreachable(registry: String, reason: String)
+    /// A request got no answer, or its answer broke off (DNS, a refused or lost connection, TLS, a
+    /// timeout); ``TransportError/isRetryable`` tells whether another attempt may succeed.
+    case transport(TransportError)
     /// The registry answered with an error status; `code`/`message` come from the distribution-spec error body.
     case registry(registry: String, request: String, status: Int, code: String?, message: String)
     /// The registry asked for credentials that were missing or rejected.
@@ -25,14 +27,16 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
     case invalidContent(what: String, error: OCIError)
     /// Reading or writing a local layout or file failed.
     case store(StoreError)
-    /// A source stopped sending mid-transfer (a lost connection, a peer gone); another attempt, or the
-    /// next source, may continue.
-    case interrupted(source: String, reason: String)
+    /// A file operation outside a layout failed (a credentials file that cannot be read or written).
+    case system(SystemError)
+    /// The task doing the transfer was cancelled.
+    case cancelled
 
+    /// The error as one line: the registry, reference, file or digest involved and the reason.
     public var description: String {
         switch self {
-        case let .unreachable(registry, reason):
-            "cannot reach registry \(registry): \(reason)"
+        case let .transport(error):
+            error.description
         case let .registry(registry, request, status, code, message):
             "\(registry): \(request) failed with HTTP \(status)\(code.map { " \($0)" } ?? ""): \(message)"
         case let .unauthorized(registry, request, reason):
@@ -52,21 +56,36 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
         case let .invalidContent(what, error):
             "\(what): \(error)"
         case let .store(error):
-            "\(error)"
-        case let .interrupted(source, reason):
-            "\(source): transfer interrupted: \(reason)"
+            error.description
+        case let .system(error):
+            error.description
+        case .cancelled:
+            "cancelled"
+        }
+    }
+
+    /// Whether another attempt may cure the failure: a transport failure that ``TransportError/isRetryable``,
+    /// or a registry that is overloaded, rate limiting or briefly failing (429, 500, 502, 503, 504). A
+    /// refusal, a missing manifest, content that does not verify or bad input are final.
+    public var isRetryable: Bool {
+        switch self {
+        case let .transport(error): error.isRetryable
+        case let .registry(_, _, status, _, _): RetryPolicy.isTransient(status: status)
+        default: false
         }
     }
 }
 
 extension ClientError {
-    /// What a failure while reading a blob stream from `source` means: typed errors keep their case, and
-    /// anything else (a lost connection) is ``interrupted(source:reason:)``.
+    /// What a failure while reading a blob stream from `source` means: typed errors keep their case, a
+    /// cancelled task is ``cancelled``, and anything else (a lost connection) is a ``transport(_:)``
+    /// failure at the ``TransportError/Stage/receiving`` stage.
     static func reading(_ source: String, _ error: any Error) -> ClientError {
         switch error {
         case let error as ClientError: error
         case let error as StoreError: .store(error)
-        default: .interrupted(source: source, reason: RegistryClient.describe(error))
+        case is CancellationError: .cancelled
+        default: .transport(TransportError(endpoint: source, request: nil, stage: .receiving, underlying: error))
         }
     }
 }

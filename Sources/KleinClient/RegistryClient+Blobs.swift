@@ -51,9 +51,8 @@ extension RegistryClient {
             } catch let error as ClientError {
                 throw error
             } catch {
-                guard attempt < options.retry.attempts else {
-                    throw .unreachable(registry: registry, reason: "GET blob \(repository)@\(descriptor.digest): \(Self.describe(error))")
-                }
+                let failure = TransportError(endpoint: registry, request: "GET blob \(repository)@\(descriptor.digest)", stage: .receiving, underlying: error)
+                guard failure.isRetryable, attempt < options.retry.attempts else { throw .transport(failure) }
                 try await options.retry.pause(afterAttempt: attempt)
                 attempt += 1
                 continue

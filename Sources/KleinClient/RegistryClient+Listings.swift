@@ -26,10 +26,7 @@ extension RegistryClient {
             let request = RegistryRequest(.GET, target, scopes: scopes, summary: summary)
             let response = try await send(request)
             guard response.status == .ok else { throw await failure(response, request, notFound: notFound) }
-            let body: ByteBuffer
-            do { body = try await response.body.collect(upTo: 64 << 20) } catch {
-                throw .protocolViolation(registry: registry, reason: "\(summary): \(Self.describe(error))")
-            }
+            let body = try await collect(response, upTo: 64 << 20, for: request)
             guard let object = (try? JSONParser.parse(body.readableBytesView))?.objectValue else {
                 throw .protocolViolation(registry: registry, reason: "\(summary): the answer is not a JSON object")
             }

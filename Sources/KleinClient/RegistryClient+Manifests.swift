@@ -6,8 +6,11 @@ import NIOHTTP1
 
 /// A manifest or index as a registry served it: the exact bytes, verified against the digest.
 public struct FetchedManifest: Sendable {
+    /// The manifest's bytes, exactly as received.
     public let bytes: [UInt8]
+    /// Its descriptor: media type, the digest of `bytes`, their size.
     public let descriptor: Descriptor
+    /// The bytes, parsed.
     public let manifest: Manifest
 
     /// Bytes with the descriptor and parsed manifest they were verified against.
@@ -37,12 +40,7 @@ extension RegistryClient {
         guard response.status == .ok else {
             throw await failure(response, request, notFound: "manifest \(registry)/\(repository):\(reference)")
         }
-        let bytes: [UInt8]
-        do {
-            bytes = Array(try await response.body.collect(upTo: Self.manifestLimit).readableBytesView)
-        } catch {
-            throw .protocolViolation(registry: registry, reason: "\(request.summary): \(Self.describe(error)) (manifests are limited to \(Self.manifestLimit) bytes)")
-        }
+        let bytes = Array(try await collect(response, upTo: Self.manifestLimit, for: request).readableBytesView)
         let what = "manifest \(registry)/\(repository):\(reference)"
         let asked = try? Digest(reference)
         let claimed = response.headers.first(name: "Docker-Content-Digest").flatMap { try? Digest($0) }

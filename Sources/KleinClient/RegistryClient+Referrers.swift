@@ -19,10 +19,7 @@ extension RegistryClient {
         var descriptors: [Descriptor]
         var filtered = false
         if response.status == .ok && contentType.hasPrefix(MediaType.ociIndex.rawValue) {
-            let body: ByteBuffer
-            do { body = try await response.body.collect(upTo: Self.manifestLimit) } catch {
-                throw .protocolViolation(registry: registry, reason: "\(request.summary): \(Self.describe(error))")
-            }
+            let body = try await collect(response, upTo: Self.manifestLimit, for: request)
             do { descriptors = try ImageIndex(jsonBytes: Array(body.readableBytesView)).manifests } catch {
                 throw .invalidContent(what: "referrers of \(registry)/\(repository)@\(digest)", error: error)
             }

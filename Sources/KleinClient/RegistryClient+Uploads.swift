@@ -49,7 +49,7 @@ extension RegistryClient {
                 progress?(length)
             } catch {
                 failures += 1
-                guard failures < options.retry.attempts, error.isTransient || error.isRangeConflict else { throw error }
+                guard failures < options.retry.attempts, error.isRetryable || error.isRangeConflict else { throw error }
                 try await options.retry.pause(afterAttempt: failures)
                 let resumed = try await uploadStatus(repository, location: location)
                 location = resumed.location
@@ -90,15 +90,6 @@ extension RegistryClient {
 }
 
 extension ClientError {
-    /// Failures that another attempt may cure: lost connections and overloaded servers.
-    var isTransient: Bool {
-        switch self {
-        case .unreachable, .interrupted: true
-        case let .registry(_, _, status, _, _): RetryPolicy.isTransient(status: status)
-        default: false
-        }
-    }
-
     /// The registry disagrees about where an upload stands (416): ask it and continue from its answer.
     var isRangeConflict: Bool {
         if case let .registry(_, _, status, _, _) = self { return status == 416 }

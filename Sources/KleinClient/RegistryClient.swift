@@ -3,7 +3,6 @@ import Foundation
 import KleinOCI
 import NIOCore
 import NIOHTTP1
-import NIOSSL
 import Synchronization
 
 /// A client for one registry (distribution-spec v1.1): finds its origin with the `/v2/` ping, authenticates
@@ -49,7 +48,7 @@ public final class RegistryClient: Sendable {
     @discardableResult
     public func ping() async throws(ClientError) -> String {
         if let known = origin.withLock({ $0 }) { return known }
-        var failures: [String] = []
+        var failures: [(request: String, error: any Error)] = []
         for scheme in schemes {
             let candidate = "\(scheme)://\(apiHost)"
             var request = HTTPClientRequest(url: "\(candidate)/v2/")
@@ -68,11 +67,15 @@ public final class RegistryClient: Sendable {
             } catch let error as ClientError {
                 throw error
             } catch {
-                failures.append("\(scheme): \(Self.describe(error))")
+                failures.append(("GET \(candidate)/v2/", error))
             }
         }
+        // The most preferred scheme's failure is the error; the others and a hint complete the message.
+        let others = failures.dropFirst().map { "; \($0.request): \(TransportError.describe($0.error))" }
         let hint = schemes.contains("http") ? "" : " (plain HTTP is tried only for localhost and loopback addresses, or with --insecure)"
-        throw .unreachable(registry: registry, reason: failures.joined(separator: "; ") + hint)
+        let note = others.joined() + hint
+        throw .transport(TransportError(endpoint: registry, request: failures[0].request, stage: .connecting, underlying: failures[0].error,
+                                        note: note.isEmpty ? nil : note))
     }
 
     /// Sends `request`, answering authentication challenges, following redirects and retrying transient
@@ -99,9 +102,8 @@ public final class RegistryClient: Sendable {
             do {
                 response = try await session.http.execute(http, timeout: request.timeout)
             } catch {
-                guard canRepeat, attempt < options.retry.attempts, !Task.isCancelled else {
-                    throw .unreachable(registry: registry, reason: "\(request.summary): \(Self.describe(error))")
-                }
+                let failure = TransportError(endpoint: registry, request: request.summary, stage: .connecting, underlying: error)
+                guard canRepeat, failure.isRetryable, attempt < options.retry.attempts, !Task.isCancelled else { throw .transport(failure) }
                 try await options.retry.pause(afterAttempt: attempt)
                 attempt += 1
                 continue
@@ -164,14 +166,16 @@ public final class RegistryClient: Sendable {
         return "\(scheme)://\((components.host ?? "").lowercased()):\(port)"
     }
 
-    /// A connection error in words.
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError { return "\(error)" }
-        if let error = error as? NIOSSLError {
-            let hint = "\(error)".contains("CERTIFICATE_VERIFY_FAILED") ? " (the certificate is not trusted; --insecure skips verification)" : ""
-            return "TLS: \(error)\(hint)"
+    /// Reads a whole response body of at most `limit` bytes: a longer one breaks the protocol, one that
+    /// breaks off is a transport failure.
+    func collect(_ response: HTTPClientResponse, upTo limit: Int, for request: RegistryRequest) async throws(ClientError) -> ByteBuffer {
+        do {
+            return try await response.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw .protocolViolation(registry: registry, reason: "\(request.summary): the answer is longer than the \(limit) bytes allowed")
+        } catch {
+            throw .transport(TransportError(endpoint: registry, request: request.summary, stage: .receiving, underlying: error))
         }
-        return "\(error)"
     }
 }
 

@@ -9,6 +9,7 @@ public struct ClientOptions: Sendable {
     /// Allows plain HTTP to any host and TLS without certificate verification. Without it plain HTTP is
     /// used only for `localhost` and loopback addresses.
     public var insecure = false
+    /// How transient failures are retried.
     public var retry = RetryPolicy()
     /// Blobs transferred at once.
     public var parallelBlobs = 4
@@ -18,6 +19,7 @@ public struct ClientOptions: Sendable {
     /// Credentials given on the command line, by registry (`host[:port]`); they win over stored ones.
     public var credentials: [String: RegistryCredential] = [:]
 
+    /// The defaults: HTTPS only (HTTP for loopback), 5 attempts, 4 blobs at once, 64 MiB chunks.
     public init() {}
 }
 
@@ -25,10 +27,12 @@ public struct ClientOptions: Sendable {
 /// Hands out one `RegistryClient` per registry so that tokens and the learned scheme are reused.
 public final class RegistrySession: Sendable {
     let http: HTTPClient
+    /// The settings every client of the session uses.
     public let options: ClientOptions
     let credentialStore: CredentialStore
     private let clients = Mutex<[String: RegistryClient]>([:])
 
+    /// A session with `options`, reading stored credentials from `credentialStore`.
     public init(options: ClientOptions = ClientOptions(), credentialStore: CredentialStore = CredentialStore()) {
         var tls = TLSConfiguration.makeClientConfiguration()
         if options.insecure { tls.certificateVerification = .none }

@@ -5,9 +5,9 @@ extension ConfigDocument {
     /// manifest) into the same tree TOML gives, so one validator checks both. JSON has no useful lines.
     public init(json bytes: [UInt8]) throws(ConfigSyntaxError) {
         let value: JSONValue
-        do { value = try JSONParser.parse(bytes) } catch { throw .other(syntax: "JSON", reason: "\(error)") }
+        do { value = try JSONParser.parse(bytes) } catch { throw .json(error) }
         guard case let .table(members) = Value(json: value) else {
-            throw .other(syntax: "JSON", reason: "the document is not an object")
+            throw .json(.invalidDocument(kind: "configuration document", path: "", reason: "it is not an object"))
         }
         self.init(root: members)
     }

@@ -2,10 +2,15 @@ import Foundation
 
 /// A content descriptor (image-spec descriptor.md): what a blob is, its digest and size.
 public struct Descriptor: Hashable, JSONRepresentable {
+    /// The media type of the target.
     public var mediaType: MediaType
+    /// The digest of the target's bytes.
     public var digest: Digest
+    /// The target's size in bytes.
     public var size: Int64
+    /// Other places the target can be downloaded from.
     public var urls: [String]?
+    /// Arbitrary metadata.
     public var annotations: [String: String]?
     /// Base64 of the content itself (descriptor.md, "data"), for small blobs such as the empty config.
     public var data: String?
@@ -16,6 +21,7 @@ public struct Descriptor: Hashable, JSONRepresentable {
     /// Fields this version of Klein does not model, kept verbatim.
     public var unknownFields: [String: JSONValue]
 
+    /// A descriptor with the given fields; `unknownFields` starts empty.
     public init(
         mediaType: MediaType, digest: Digest, size: Int64, urls: [String]? = nil,
         annotations: [String: String]? = nil, data: String? = nil, artifactType: MediaType? = nil,
@@ -41,6 +47,7 @@ public struct Descriptor: Hashable, JSONRepresentable {
     /// The empty JSON object `{}` as a config or layer (manifest.md, "Guidance for an Empty Descriptor").
     public static let empty = Descriptor(mediaType: .ociEmpty, bytes: Array("{}".utf8), embed: true)
 
+    /// Decodes the JSON object at `path` (for error messages), keeping fields it does not model.
     public init(json: JSONValue, path: String) throws(OCIError) {
         var fields = try JSONFields(json, kind: "descriptor", path: path)
         mediaType = MediaType(rawValue: try fields.requiredString("mediaType"))
@@ -55,6 +62,7 @@ public struct Descriptor: Hashable, JSONRepresentable {
         unknownFields = fields.remaining
     }
 
+    /// The JSON object, unmodelled fields included.
     public var jsonValue: JSONValue {
         var object = JSONObjectBuilder(preserving: unknownFields)
         object.set("mediaType", mediaType.rawValue)

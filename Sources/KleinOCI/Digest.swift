@@ -11,6 +11,7 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
         public var encodedLength: Int { self == .sha256 ? 64 : 128 }
     }
 
+    /// The hash algorithm.
     public let algorithm: Algorithm
     /// Lowercase hex of the hash.
     public let encoded: String
@@ -47,8 +48,10 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.encoded = hexString(hash)
     }
 
+    /// `algorithm:encoded`, e.g. `sha256:e3b0c4…`.
     public var description: String { "\(algorithm.rawValue):\(encoded)" }
 
+    /// Orders digests by their text, for stable listings.
     public static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.description < rhs.description }
 
     /// The digest of `bytes` under `algorithm`.

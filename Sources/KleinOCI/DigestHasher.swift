@@ -7,11 +7,13 @@ public struct DigestHasher: Sendable {
         case sha512(SHA512)
     }
 
+    /// The hash algorithm.
     public let algorithm: Digest.Algorithm
     private var function: Function
     /// Bytes hashed so far.
     public private(set) var count: Int64 = 0
 
+    /// A hasher that has hashed nothing yet.
     public init(algorithm: Digest.Algorithm = .sha256) {
         self.algorithm = algorithm
         switch algorithm {
@@ -20,6 +22,7 @@ public struct DigestHasher: Sendable {
         }
     }
 
+    /// Hashes more bytes.
     public mutating func update(_ buffer: UnsafeRawBufferPointer) {
         count += Int64(buffer.count)
         switch function {
@@ -32,6 +35,7 @@ public struct DigestHasher: Sendable {
         }
     }
 
+    /// Hashes more bytes.
     public mutating func update(_ bytes: some Collection<UInt8>) {
         if let done: Void = bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) {
             return done
@@ -40,6 +44,7 @@ public struct DigestHasher: Sendable {
         array.withUnsafeBytes { update($0) }
     }
 
+    /// The digest of every byte hashed.
     public func finalize() -> Digest {
         switch function {
         case let .sha256(hash): Digest(algorithm: .sha256, hash: hash.finalize())
@@ -51,16 +56,20 @@ public struct DigestHasher: Sendable {
 /// Hashes a stream and checks it against an expected digest and size
 /// (descriptor.md, "Verification": size first, then digest).
 public struct VerifyingHasher: Sendable {
+    /// The digest the stream must have.
     public let expectedDigest: Digest
+    /// The size the stream must have, when known.
     public let expectedSize: Int64?
     private var hasher: DigestHasher
 
+    /// A verifier for a stream of `expectedSize` bytes (when given) hashing to `expectedDigest`.
     public init(expectedDigest: Digest, expectedSize: Int64?) {
         self.expectedDigest = expectedDigest
         self.expectedSize = expectedSize
         self.hasher = DigestHasher(algorithm: expectedDigest.algorithm)
     }
 
+    /// Bytes hashed so far.
     public var count: Int64 { hasher.count }
 
     /// Hashes more bytes; fails as soon as the stream grows past the expected size.

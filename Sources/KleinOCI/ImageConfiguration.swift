@@ -3,17 +3,28 @@
 public struct ImageConfiguration: Hashable, JSONRepresentable {
     /// RFC 3339 creation time.
     public var created: String?
+    /// The `author` field: who made the image.
     public var author: String?
+    /// The CPU architecture (GOARCH values: `amd64`, `arm64`, …).
     public var architecture: String
+    /// The operating system (GOOS values: `linux`, …).
     public var os: String
+    /// The `os.version` field.
     public var osVersion: String?
+    /// The `os.features` field.
     public var osFeatures: [String]?
+    /// The CPU variant (`v8` for arm64, …).
     public var variant: String?
+    /// How to run a container from the image.
     public var config: ExecutionConfig?
+    /// The layers' uncompressed digests.
     public var rootfs: RootFS
+    /// The build steps, oldest first.
     public var history: [History]?
+    /// Fields this version of Klein does not model, kept verbatim.
     public var unknownFields: [String: JSONValue]
 
+    /// A configuration for `os`/`architecture` with `rootfs` and nothing else.
     public init(architecture: String, os: String, variant: String? = nil, rootfs: RootFS = RootFS(diffIDs: [])) {
         self.architecture = architecture
         self.os = os
@@ -22,6 +33,7 @@ public struct ImageConfiguration: Hashable, JSONRepresentable {
         self.unknownFields = [:]
     }
 
+    /// Decodes the JSON object at `path` (for error messages), keeping fields it does not model.
     public init(json: JSONValue, path: String) throws(OCIError) {
         var fields = try JSONFields(json, kind: "image configuration", path: path)
         created = try fields.string("created")
@@ -40,6 +52,7 @@ public struct ImageConfiguration: Hashable, JSONRepresentable {
         unknownFields = fields.remaining
     }
 
+    /// The JSON object, unmodelled fields included.
     public var jsonValue: JSONValue {
         var object = JSONObjectBuilder(preserving: unknownFields)
         object.set("created", created)
@@ -64,23 +77,33 @@ public struct ImageConfiguration: Hashable, JSONRepresentable {
 extension ImageConfiguration {
     /// config.md, "config": the execution parameters for a container made from the image.
     public struct ExecutionConfig: Hashable, JSONRepresentable {
+        /// The user (and group) the process runs as: a name, `uid`, or `user:group`.
         public var user: String?
         /// Keys like `80/tcp`; values are empty objects.
         public var exposedPorts: [String: JSONValue]?
+        /// `KEY=value` environment entries.
         public var env: [String]?
+        /// The executable and its first arguments.
         public var entrypoint: [String]?
+        /// Default arguments after `entrypoint`, or the command when there is none.
         public var cmd: [String]?
         /// Keys are mount paths; values are empty objects.
         public var volumes: [String: JSONValue]?
+        /// The process's working directory.
         public var workingDir: String?
+        /// Arbitrary metadata.
         public var labels: [String: String]?
+        /// The signal that asks the process to stop (`SIGTERM` when absent).
         public var stopSignal: String?
         /// Deprecated in config.md, kept for Windows images.
         public var argsEscaped: Bool?
+        /// Fields this version of Klein does not model, kept verbatim.
         public var unknownFields: [String: JSONValue]
 
+        /// A configuration with no fields set.
         public init() { unknownFields = [:] }
 
+        /// Decodes the JSON object at `path` (for error messages), keeping fields it does not model.
         public init(json: JSONValue, path: String) throws(OCIError) {
             var fields = try JSONFields(json, kind: "image configuration", path: path)
             user = try fields.string("User")
@@ -96,6 +119,7 @@ extension ImageConfiguration {
             unknownFields = fields.remaining
         }
 
+        /// The JSON object, unmodelled fields included.
         public var jsonValue: JSONValue {
             var object = JSONObjectBuilder(preserving: unknownFields)
             object.set("User", user)
@@ -114,16 +138,21 @@ extension ImageConfiguration {
 
     /// config.md, "rootfs": the layer content addresses (`diff_ids`) of the uncompressed layers.
     public struct RootFS: Hashable, JSONRepresentable {
+        /// Always `layers`.
         public var type: String
+        /// The uncompressed layers' digests, in order.
         public var diffIDs: [Digest]
+        /// Fields this version of Klein does not model, kept verbatim.
         public var unknownFields: [String: JSONValue]
 
+        /// A `layers` rootfs of `diffIDs`.
         public init(diffIDs: [Digest]) {
             self.type = "layers"
             self.diffIDs = diffIDs
             self.unknownFields = [:]
         }
 
+        /// Decodes the JSON object at `path` (for error messages), keeping fields it does not model.
         public init(json: JSONValue, path: String) throws(OCIError) {
             var fields = try JSONFields(json, kind: "image configuration", path: path)
             type = try fields.requiredString("type")
@@ -137,6 +166,7 @@ extension ImageConfiguration {
             unknownFields = fields.remaining
         }
 
+        /// The JSON object, unmodelled fields included.
         public var jsonValue: JSONValue {
             var object = JSONObjectBuilder(preserving: unknownFields)
             object.set("type", type)
@@ -147,14 +177,20 @@ extension ImageConfiguration {
 
     /// config.md, "history": one entry per build step.
     public struct History: Hashable, JSONRepresentable {
+        /// RFC 3339 time of the step.
         public var created: String?
+        /// Who made the step.
         public var author: String?
+        /// The command of the step.
         public var createdBy: String?
+        /// A comment on the step.
         public var comment: String?
         /// True when the step produced no layer.
         public var emptyLayer: Bool?
+        /// Fields this version of Klein does not model, kept verbatim.
         public var unknownFields: [String: JSONValue]
 
+        /// A history entry with the given fields.
         public init(created: String? = nil, author: String? = nil, createdBy: String? = nil, comment: String? = nil, emptyLayer: Bool? = nil) {
             self.created = created
             self.author = author
@@ -164,6 +200,7 @@ extension ImageConfiguration {
             self.unknownFields = [:]
         }
 
+        /// Decodes the JSON object at `path` (for error messages), keeping fields it does not model.
         public init(json: JSONValue, path: String) throws(OCIError) {
             var fields = try JSONFields(json, kind: "image configuration", path: path)
             created = try fields.string("created")
@@ -174,6 +211,7 @@ extension ImageConfiguration {
             unknownFields = fields.remaining
         }
 
+        /// The JSON object, unmodelled fields included.
         public var jsonValue: JSONValue {
             var object = JSONObjectBuilder(preserving: unknownFields)
             object.set("created", created)

@@ -1,14 +1,21 @@
 /// An image index (image-spec image-index.md); reads Docker manifest lists too.
 public struct ImageIndex: Hashable, JSONRepresentable {
+    /// Always 2.
     public var schemaVersion: Int64
     /// `application/vnd.oci.image.index.v1+json`, the Docker manifest list type, or nil when omitted.
     public var mediaType: MediaType?
+    /// The type of an artifact index (image-index.md, "artifactType").
     public var artifactType: MediaType?
+    /// The manifests the index lists, with their platforms.
     public var manifests: [Descriptor]
+    /// The manifest this index refers to (image-index.md, "subject"), making it a referrer.
     public var subject: Descriptor?
+    /// Arbitrary metadata.
     public var annotations: [String: String]?
+    /// Fields this version of Klein does not model, kept verbatim.
     public var unknownFields: [String: JSONValue]
 
+    /// An index of `manifests` with the given fields (schema version 2).
     public init(mediaType: MediaType? = .ociIndex, manifests: [Descriptor], artifactType: MediaType? = nil,
                 subject: Descriptor? = nil, annotations: [String: String]? = nil) {
         self.schemaVersion = 2
@@ -20,6 +27,7 @@ public struct ImageIndex: Hashable, JSONRepresentable {
         self.unknownFields = [:]
     }
 
+    /// Decodes the JSON object at `path` (for error messages), keeping fields it does not model.
     public init(json: JSONValue, path: String) throws(OCIError) {
         var fields = try JSONFields(json, kind: "image index", path: path)
         (schemaVersion, mediaType) = try fields.documentHeader(accepting: \.isIndex, described: "an index type")
@@ -33,6 +41,7 @@ public struct ImageIndex: Hashable, JSONRepresentable {
         unknownFields = fields.remaining
     }
 
+    /// The JSON object, unmodelled fields included.
     public var jsonValue: JSONValue {
         var object = JSONObjectBuilder(preserving: unknownFields)
         object.set("schemaVersion", schemaVersion)

@@ -1,17 +1,23 @@
 /// An image manifest (image-spec manifest.md), also used for artifacts; reads Docker schema 2 manifests too.
 public struct ImageManifest: Hashable, JSONRepresentable {
+    /// Always 2.
     public var schemaVersion: Int64
     /// `application/vnd.oci.image.manifest.v1+json`, a Docker schema-2 type, or nil when the document omits it.
     public var mediaType: MediaType?
     /// The type of an artifact (manifest.md, "artifactType"); required when `config` is the empty descriptor.
     public var artifactType: MediaType?
+    /// The image configuration, or an artifact's config (often the empty descriptor).
     public var config: Descriptor
+    /// The layers, base first, or an artifact's blobs.
     public var layers: [Descriptor]
     /// The manifest this one refers to (manifest.md, "subject"), making it a referrer.
     public var subject: Descriptor?
+    /// Arbitrary metadata.
     public var annotations: [String: String]?
+    /// Fields this version of Klein does not model, kept verbatim.
     public var unknownFields: [String: JSONValue]
 
+    /// A manifest of `config` and `layers` with the given fields (schema version 2).
     public init(
         mediaType: MediaType? = .ociManifest, artifactType: MediaType? = nil, config: Descriptor, layers: [Descriptor],
         subject: Descriptor? = nil, annotations: [String: String]? = nil
@@ -26,6 +32,7 @@ public struct ImageManifest: Hashable, JSONRepresentable {
         self.unknownFields = [:]
     }
 
+    /// Decodes the JSON object at `path` (for error messages), keeping fields it does not model.
     public init(json: JSONValue, path: String) throws(OCIError) {
         var fields = try JSONFields(json, kind: "image manifest", path: path)
         (schemaVersion, mediaType) = try fields.documentHeader(accepting: \.isImageManifest, described: "an image manifest type")
@@ -40,6 +47,7 @@ public struct ImageManifest: Hashable, JSONRepresentable {
         unknownFields = fields.remaining
     }
 
+    /// The JSON object, unmodelled fields included.
     public var jsonValue: JSONValue {
         var object = JSONObjectBuilder(preserving: unknownFields)
         object.set("schemaVersion", schemaVersion)

@@ -32,6 +32,7 @@ public enum Manifest: Hashable, Sendable {
         }
     }
 
+    /// The manifest or index this one refers to, if it is a referrer.
     public var subject: Descriptor? {
         switch self {
         case let .image(manifest): manifest.subject
@@ -39,6 +40,7 @@ public enum Manifest: Hashable, Sendable {
         }
     }
 
+    /// The manifest's or index's annotations.
     public var annotations: [String: String]? {
         switch self {
         case let .image(manifest): manifest.annotations

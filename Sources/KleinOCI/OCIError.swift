@@ -1,5 +1,5 @@
 /// Errors raised by KleinOCI. Each case names the offending input and the reason.
-public enum OCIError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum OCIError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A digest string that does not match image-spec descriptor.md's grammar or its algorithm's encoding.
     case invalidDigest(input: String, reason: String)
     /// Content whose digest is not the expected one.
@@ -17,6 +17,7 @@ public enum OCIError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A media type that does not comply with RFC 6838.
     case invalidMediaType(input: String, reason: String)
 
+    /// The error as one line: the offending input and the reason.
     public var description: String {
         switch self {
         case let .invalidDigest(input, reason):

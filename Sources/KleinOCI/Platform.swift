@@ -1,14 +1,20 @@
 /// A platform: operating system, CPU architecture and variant (image-index.md, "platform";
 /// config.md's `os`, `architecture`, `variant`, `os.version`, `os.features`).
 public struct Platform: Hashable, JSONRepresentable, CustomStringConvertible {
+    /// The operating system (GOOS values: `linux`, …).
     public var os: String
+    /// The CPU architecture (GOARCH values: `amd64`, `arm64`, …).
     public var architecture: String
+    /// The CPU variant (`v8` for arm64, …).
     public var variant: String?
+    /// The `os.version` field.
     public var osVersion: String?
+    /// The `os.features` field.
     public var osFeatures: [String]?
     /// Fields this version of Klein does not model (e.g. the reserved `features`), kept verbatim.
     public var unknownFields: [String: JSONValue]
 
+    /// A platform with the given fields.
     public init(os: String, architecture: String, variant: String? = nil, osVersion: String? = nil, osFeatures: [String]? = nil) {
         self.os = os
         self.architecture = architecture
@@ -18,6 +24,7 @@ public struct Platform: Hashable, JSONRepresentable, CustomStringConvertible {
         self.unknownFields = [:]
     }
 
+    /// Decodes the JSON object at `path` (for error messages), keeping fields it does not model.
     public init(json: JSONValue, path: String) throws(OCIError) {
         var fields = try JSONFields(json, kind: "platform", path: path)
         architecture = try fields.requiredString("architecture")
@@ -28,6 +35,7 @@ public struct Platform: Hashable, JSONRepresentable, CustomStringConvertible {
         unknownFields = fields.remaining
     }
 
+    /// The JSON object, unmodelled fields included.
     public var jsonValue: JSONValue {
         var object = JSONObjectBuilder(preserving: unknownFields)
         object.set("architecture", architecture)

@@ -14,7 +14,8 @@ public struct BlobStore: Sendable {
     /// Where partial ingests live; on the same file system as `root` so the final rename is atomic.
     public let scratch: String
 
-    public init(root: String, scratch: String) {
+    /// A store in `root`, ingesting through scratch files in `scratch`.
+    package init(root: String, scratch: String) {
         self.root = root
         self.scratch = scratch
     }
@@ -24,6 +25,7 @@ public struct BlobStore: Sendable {
         "\(root)/\(digest.algorithm.rawValue)/\(digest.encoded)"
     }
 
+    /// Whether the blob is stored (as a regular file; its content is not checked).
     public func exists(_ digest: Digest) -> Bool {
         (try? FileSystem.regularFileStatus(path(for: digest))) != nil
     }
@@ -78,7 +80,7 @@ public struct BlobStore: Sendable {
     /// Publishes a file the caller has already verified as `digest` and synced: renames it into
     /// place (replacing an identical copy) and makes the rename durable. The file must be on the
     /// store's file system.
-    public func adopt(fileAt path: String, as digest: Digest) throws(StoreError) {
+    package func adopt(fileAt path: String, as digest: Digest) throws(StoreError) {
         let directory = "\(root)/\(digest.algorithm.rawValue)"
         try StoreError.wrap { () throws(SystemError) in
             if !FileSystem.isDirectory(directory) {

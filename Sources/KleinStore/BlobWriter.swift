@@ -47,6 +47,7 @@ public final class BlobWriter {
         }
     }
 
+    /// Appends `bytes`, hashing them on the way.
     public func write(_ bytes: [UInt8]) throws(StoreError) {
         try bytes.withUnsafeBytes { buffer in Result { () throws(StoreError) in try write(buffer) } }.get()
     }

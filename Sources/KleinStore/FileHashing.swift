@@ -23,7 +23,7 @@ public enum FileHashing {
     }
 
     /// A hasher that has consumed the whole file at `path`, to finalize or to continue with more bytes.
-    public static func hasher(ofFileAt path: String, algorithm: Digest.Algorithm = .sha256) throws(StoreError) -> DigestHasher {
+    package static func hasher(ofFileAt path: String, algorithm: Digest.Algorithm = .sha256) throws(StoreError) -> DigestHasher {
         let file = try StoreError.wrap { () throws(SystemError) in try POSIXFile.open(path, flags: O_RDONLY) }
         file.adviseSequential()
         return try hasher(of: file, algorithm: algorithm)

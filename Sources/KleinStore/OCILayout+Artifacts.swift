@@ -7,11 +7,14 @@ import Glibc
 extension OCILayout {
     /// A local file to store as one layer of an artifact.
     public struct ArtifactFile: Sendable {
+        /// The file to store.
         public var path: String
+        /// The layer's media type.
         public var mediaType: MediaType
         /// The `org.opencontainers.image.title` annotation: the name the file is restored under.
         public var title: String
 
+        /// The file at `path` as a layer of `mediaType`, titled `title` or else the file's name.
         public init(path: String, mediaType: MediaType, title: String? = nil) {
             self.path = path
             self.mediaType = mediaType
@@ -61,14 +64,14 @@ extension OCILayout {
 
 extension OCILayout {
     /// Checks an artifact's inputs without touching any layout, so callers can validate before creating one.
-    public static func validateArtifact(files: [ArtifactFile], artifactType: MediaType?, config: ArtifactFile?, name: String?) throws {
+    package static func validateArtifact(files: [ArtifactFile], artifactType: MediaType?, config: ArtifactFile?, name: String?) throws {
         if let name { try Self.validateRefName(name) }
         if config == nil && artifactType == nil {
             throw StoreError.invalidContent(what: "artifact", error: .invalidDocument(
                 kind: "image manifest", path: "artifactType", reason: "required when there is no config file (the config is then empty)"))
         }
-        var titles = Set<String>()
-        for file in files where !titles.insert(file.title).inserted {
+        var titles = Set<[UInt8]>()  // file names: bytes, not canonically equivalent text
+        for file in files where !titles.insert(Array(file.title.utf8)).inserted {
             throw StoreError.invalidContent(what: file.path, error: .invalidDocument(
                 kind: "artifact", path: "layers", reason: "two files are titled \"\(file.title)\""))
         }

@@ -9,8 +9,11 @@ import Glibc
 extension OCILayout {
     /// What `gc` did.
     public struct GCReport: Sendable {
+        /// Blobs kept because they are reachable.
         public var kept = 0
+        /// Blobs removed (or, in a dry run, that would be).
         public var removed: [Digest] = []
+        /// Bytes of the removed blobs.
         public var removedBytes: Int64 = 0
         /// Unreferenced blobs younger than the grace period.
         public var spared: [Digest] = []
@@ -60,23 +63,33 @@ extension OCILayout {
 
     /// One problem `fsck` found.
     public struct FsckProblem: Sendable, CustomStringConvertible {
+        /// What kind of problem it is.
         public enum Kind: String, Sendable {
             case corrupt, missing, sizeMismatch = "size mismatch", unreadable, stray
         }
+        /// What kind of problem it is.
         public let kind: Kind
+        /// The file the problem is in.
         public let path: String
+        /// What is wrong, in words.
         public let detail: String
+        /// `kind: path: detail`.
         public var description: String { "\(kind.rawValue): \(path): \(detail)" }
     }
 
     /// What `fsck` found.
     public struct FsckReport: Sendable {
+        /// Blobs whose digest was checked.
         public var checkedBlobs = 0
+        /// Bytes hashed.
         public var checkedBytes: Int64 = 0
+        /// Blobs reachable from `index.json`.
         public var reachable = 0
+        /// Everything found wrong.
         public var problems: [FsckProblem] = []
         /// Leftovers of interrupted ingests; harmless, removed by `gc`.
         public var scratchFiles = 0
+        /// Whether nothing was found wrong.
         public var isClean: Bool { problems.isEmpty }
     }
 

@@ -3,7 +3,9 @@ import KleinOCI
 extension OCILayout {
     /// A named reference in `index.json`.
     public struct Ref: Sendable, Hashable {
+        /// The `org.opencontainers.image.ref.name` annotation.
         public let name: String
+        /// The `index.json` entry it names.
         public let descriptor: Descriptor
     }
 

@@ -10,7 +10,9 @@ import Glibc
 /// and umoci write them. Klein keeps its scratch files and locks in a `.klein` directory at the root,
 /// which other tools ignore. Writers hold a shared lock while they add content; `gc` takes it exclusively.
 public struct OCILayout: Sendable {
+    /// The layout's directory.
     public let path: String
+    /// The layout's `blobs` directory as a verifying store.
     public let blobs: BlobStore
 
     static let layoutVersion = "1.0.0"

@@ -20,6 +20,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// A blob is larger than the caller allows to read into memory.
     case blobTooLarge(digest: Digest, size: Int64, limit: Int64)
 
+    /// The error as one line: the path or digest involved and the reason.
     public var description: String {
         switch self {
         case let .system(error):

@@ -15,8 +15,16 @@ extension FileSystem {
     }
 
     /// Names in the directory open as `directory` (which may be an `O_PATH` descriptor, and is left
-    /// open and unmoved), without `.` and `..`, in byte order; `path` names it in errors.
+    /// open and unmoved), without `.` and `..`, in byte order; `path` names it in errors. Names that
+    /// are not UTF-8 come out with replacement characters: `listBytes` keeps them exact.
     package static func list(descriptor directory: Int32, path: String) throws(SystemError) -> [String] {
+        try listBytes(descriptor: directory, path: path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The exact bytes of the names in the directory open as `directory` (which may be an `O_PATH`
+    /// descriptor, and is left open and unmoved), without `.` and `..`, in byte order; `path` names it
+    /// in errors.
+    package static func listBytes(descriptor directory: Int32, path: String) throws(SystemError) -> [[UInt8]] {
         // Reopened for reading: `directory` may be an O_PATH descriptor, which cannot be listed, and
         // fdopendir takes over the descriptor it is given.
         let copy = openat(directory, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -27,13 +35,11 @@ extension FileSystem {
             throw error
         }
         defer { closedir(stream) }
-        var names: [String] = []
+        var names: [[UInt8]] = []
         while let entry = readdir(stream) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if name != [0x2E] && name != [0x2E, 0x2E] { names.append(name) }
         }
-        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return names.sorted { $0.lexicographicallyPrecedes($1) }
     }
 }

@@ -3,10 +3,10 @@ import Testing
 @testable import KleinArchive
 
 @Suite struct TarRoundTripTests {
-    static let path200 = String(repeating: "d", count: 60) + "/" + String(repeating: "e", count: 60) + "/"
-        + String(repeating: "f", count: 79)
-    static let component150 = "top/" + String(repeating: "g", count: 150)
-    static let target150 = String(repeating: "../t", count: 37) + "ar"
+    static let path200 = BytePath(String(repeating: "d", count: 60) + "/" + String(repeating: "e", count: 60) + "/"
+        + String(repeating: "f", count: 79))
+    static let component150 = BytePath("top/" + String(repeating: "g", count: 150))
+    static let target150 = BytePath(String(repeating: "../t", count: 37) + "ar")
 
     /// Every kind and every field that needs a pax record or a split path.
     static let members: [TarTestMember] = [
@@ -26,8 +26,8 @@ import Testing
         // 200-byte path that splits into prefix/name; 155-byte component needs pax `path`.
         TarTestMember(TarEntry(path: path200, kind: .regular), Array("split".utf8)),
         TarTestMember(TarEntry(path: component150, kind: .regular), Array("pax path".utf8)),
-        TarTestMember(TarEntry(path: String(repeating: "p", count: 100), kind: .regular), Array("exactly 100".utf8)),
-        TarTestMember(TarEntry(path: String(repeating: "q", count: 155) + "/" + String(repeating: "r", count: 100), kind: .directory,
+        TarTestMember(TarEntry(path: BytePath(String(repeating: "p", count: 100)), kind: .regular), Array("exactly 100".utf8)),
+        TarTestMember(TarEntry(path: BytePath(String(repeating: "q", count: 155) + "/" + String(repeating: "r", count: 100)), kind: .directory,
                                mode: 0o755)),
         TarTestMember(TarEntry(path: "long/link", kind: .symlink, linkTarget: target150)),
         TarTestMember(TarEntry(path: "big/uid", kind: .regular, uid: 3_000_000_000, gid: 2_097_152), Array("ids".utf8)),
@@ -42,7 +42,7 @@ import Testing
                                xattrs: ["user.comment": Array("a=b\nc\u{0}d".utf8) + [0xff, 0x00],
                                         "security.capability": [1, 0, 0, 2, 0x20, 0, 0, 0]]), Array("x".utf8)),
         TarTestMember(TarEntry(path: "unicode/café/naïve ✓.txt", kind: .regular, userName: "jürgen"), Array("ü".utf8)),
-        TarTestMember(TarEntry(path: String(repeating: "é", count: 60), kind: .regular), Array("multibyte needs pax".utf8)),
+        TarTestMember(TarEntry(path: BytePath(String(repeating: "é", count: 60)), kind: .regular), Array("multibyte needs pax".utf8)),
         TarTestMember(TarEntry(path: "./usr/share/", kind: .directory, mode: 0o755)),
     ]
 
@@ -192,7 +192,7 @@ import Testing
                 Issue.record("expected invalidEntry for \(entry.path), got \(String(describing: error))")
                 continue
             }
-            #expect(name == entry.path)
+            #expect(name == entry.path.description)
             #expect(message.contains(reason), "\(message)")
             #expect(sink.bytes.isEmpty)
             // Validation failures leave the writer usable.

@@ -16,7 +16,7 @@ struct TarTestMember: Sendable, CustomTestStringConvertible {
         self.contents = contents
     }
 
-    var testDescription: String { "\(entry.kind) \(entry.path.prefix(40))" }
+    var testDescription: String { "\(entry.kind) \(entry.path.description.prefix(40))" }
 }
 
 enum TarTest {

@@ -44,8 +44,8 @@ import Testing
         let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
         let sandbox = try UnpackSandbox()
         let unpacker = try sandbox.apply([try LayerFixture.layer([
-            E.file(composed, "composed"), E.file(decomposed, "decomposed"), E.file("Name", "upper"), E.file("name", "lower"),
-            E.directory("\(composed)-dir/"), E.directory("\(decomposed)-dir/"),
+            E.file(BytePath(composed), "composed"), E.file(BytePath(decomposed), "decomposed"), E.file("Name", "upper"), E.file("name", "lower"),
+            E.directory(BytePath("\(composed)-dir/")), E.directory(BytePath("\(decomposed)-dir/")),
         ])])
         #expect(unpacker.warnings.isEmpty, "\(unpacker.warnings)")
         let names = Set(try FileManager.default.contentsOfDirectory(atPath: sandbox.root).map { Array($0.utf8) })

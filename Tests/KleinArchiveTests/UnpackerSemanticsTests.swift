@@ -50,7 +50,7 @@ import Testing
         let sandbox = try UnpackSandbox()
         try sandbox.apply([
             try LayerFixture.layer([E.directory("dir/"), E.file("dir/kept")]),
-            try LayerFixture.layer([E.whiteout("\(link)/.wh.kept"), E.whiteout("\(link)/.wh.dir"), E.symlink(link, to: target)]),
+            try LayerFixture.layer([E.whiteout(BytePath("\(link)/.wh.kept")), E.whiteout(BytePath("\(link)/.wh.dir")), E.symlink(BytePath(link), to: BytePath(target))]),
         ])
         #expect(sandbox.contents("dir/kept") == "content")
     }
@@ -112,7 +112,7 @@ import Testing
     @Test func deepPathsAreRefusedCheaply() throws {
         let sandbox = try UnpackSandbox()
         let deep = "f/" + Array(repeating: "a", count: 3000).joined(separator: "/")
-        #expect { try sandbox.apply([try LayerFixture.layer([E.file("f"), E.file(deep)])]) } throws: { "\($0)".contains("longer than 4096 bytes") }
+        #expect { try sandbox.apply([try LayerFixture.layer([E.file("f"), E.file(BytePath(deep))])]) } throws: { "\($0)".contains("longer than 4096 bytes") }
     }
 
     @Test(arguments: [false, true])

@@ -61,19 +61,19 @@ enum LayerFixture {
         var header: TarEntry
         var text: String
 
-        static func file(_ path: String, _ text: String = "content", mode: UInt32 = 0o644) -> Entry {
+        static func file(_ path: BytePath, _ text: String = "content", mode: UInt32 = 0o644) -> Entry {
             Entry(header: TarEntry(path: path, kind: .regular, mode: mode, size: Int64(text.utf8.count)), text: text)
         }
-        static func directory(_ path: String, mode: UInt32 = 0o755) -> Entry {
+        static func directory(_ path: BytePath, mode: UInt32 = 0o755) -> Entry {
             Entry(header: TarEntry(path: path, kind: .directory, mode: mode), text: "")
         }
-        static func symlink(_ path: String, to target: String) -> Entry {
+        static func symlink(_ path: BytePath, to target: BytePath) -> Entry {
             Entry(header: TarEntry(path: path, kind: .symlink, mode: 0o777, linkTarget: target), text: "")
         }
-        static func hardlink(_ path: String, to target: String) -> Entry {
+        static func hardlink(_ path: BytePath, to target: BytePath) -> Entry {
             Entry(header: TarEntry(path: path, kind: .hardlink, linkTarget: target), text: "")
         }
-        static func whiteout(_ path: String) -> Entry { file(path, "") }
+        static func whiteout(_ path: BytePath) -> Entry { file(path, "") }
     }
 
     static func layer(_ entries: [Entry]) throws -> [UInt8] {

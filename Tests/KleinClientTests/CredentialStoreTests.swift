@@ -261,6 +261,21 @@ func malformedFilesAreNamedErrors(contents: String, reason: String) throws {
     #expect(reason.contains("docker-credential-absent"))
 }
 
+/// A helper that cannot be started is a system failure naming the program, not a message about it.
+@Test func helperThatCannotStartIsASystemError() throws {
+    let sandbox = try Sandbox()
+    let path = "\(sandbox.helpers)/docker-credential-orphan"
+    try sandbox.write("#!/nonexistent/interpreter\n", to: path)
+    chmod(path, 0o755)
+    try sandbox.write(#"{"credsStore":"orphan"}"#, to: sandbox.dockerConfig)
+    let error = #expect(throws: ClientError.self) { try sandbox.store().credential(for: "ghcr.io") }
+    guard case let .system(cause) = error else {
+        Issue.record("unexpected error \(String(describing: error))")
+        return
+    }
+    #expect(cause.operation == "start" && cause.path == path && cause.errno == ENOENT, "\(cause)")
+}
+
 @Test func helperNameCannotBeAPath() throws {
     let sandbox = try Sandbox()
     try sandbox.write(#"{"credsStore":"../../bin/sh"}"#, to: sandbox.dockerConfig)

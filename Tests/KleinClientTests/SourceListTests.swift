@@ -90,6 +90,35 @@ import Testing
         #expect(honest.offsets == [0])
     }
 
+    /// A copy cancelled while a source sends is not resumed from the next source: it is cancelled.
+    @Test func cancellationIsNotACutOff() async throws {
+        let cancelled = ScriptedSource("cancelled", serving: Self.bytes, cutOffAt: 70_000, cutOffError: CancellationError())
+        let honest = ScriptedSource("honest", serving: Self.bytes)
+        try await inTemporaryLayout { layout in
+            await #expect {
+                try await SourceList([cancelled, honest]).download(Self.descriptor, into: layout.blobs, progress: nil)
+            } throws: { error in
+                guard case .cancelled = error as? ClientError else { return false }
+                return true
+            }
+            #expect(!layout.blobs.exists(Self.descriptor.digest))
+        }
+        #expect(honest.offsets.isEmpty)
+    }
+
+    /// With no source left after a cut-off, the lost connection is the error, and it is retryable.
+    @Test func cutOffWithNoneLeftIsARetryableTransportFailure() async throws {
+        let dying = ScriptedSource("dying", serving: Self.bytes, cutOffAt: 70_000)
+        try await inTemporaryLayout { layout in
+            await #expect {
+                try await SourceList([dying]).download(Self.descriptor, into: layout.blobs, progress: nil)
+            } throws: { error in
+                guard case let .transport(failure) = error as? ClientError else { return false }
+                return failure.stage == .receiving && failure.endpoint == "dying" && failure.isRetryable
+            }
+        }
+    }
+
     func inTemporaryLayout(_ body: (OCILayout) async throws -> Void) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("klein-sources-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -104,10 +133,14 @@ final class ScriptedSource: ContentSource {
     let cutOff: Int?
     private let asked = Mutex<[Int64]>([])
 
-    init(_ name: String, serving bytes: [UInt8], cutOffAt cutOff: Int? = nil) {
+    /// What a source that is cut off throws: a lost connection, unless the test cancels.
+    let cutOffError: any Error
+
+    init(_ name: String, serving bytes: [UInt8], cutOffAt cutOff: Int? = nil, cutOffError: any Error = POSIXError(.ECONNRESET)) {
         self.name = name
         self.bytes = bytes
         self.cutOff = cutOff
+        self.cutOffError = cutOffError
     }
 
     var description: String { name }
@@ -121,25 +154,25 @@ final class ScriptedSource: ContentSource {
         asked.withLock { $0.append(offset) }
         let end = cutOff.map { max($0, Int(offset)) } ?? bytes.count
         let chunks = stride(from: Int(offset), to: end, by: 16 << 10).map { ByteBuffer(bytes: bytes[$0..<min($0 + (16 << 10), end)]) }
-        return BlobStream(Chunks(chunks: chunks, failsAtEnd: cutOff != nil))
+        return BlobStream(Chunks(chunks: chunks, failure: cutOff == nil ? nil : cutOffError))
     }
 
     struct Chunks: AsyncSequence, Sendable {
         typealias Element = ByteBuffer
         let chunks: [ByteBuffer]
-        let failsAtEnd: Bool
+        let failure: (any Error)?
 
         struct AsyncIterator: AsyncIteratorProtocol {
             var pending: IndexingIterator<[ByteBuffer]>
-            let failsAtEnd: Bool
+            let failure: (any Error)?
 
             mutating func next() async throws -> ByteBuffer? {
                 if let chunk = pending.next() { return chunk }
-                if failsAtEnd { throw CancellationError() }
+                if let failure { throw failure }
                 return nil
             }
         }
 
-        func makeAsyncIterator() -> AsyncIterator { AsyncIterator(pending: chunks.makeIterator(), failsAtEnd: failsAtEnd) }
+        func makeAsyncIterator() -> AsyncIterator { AsyncIterator(pending: chunks.makeIterator(), failure: failure) }
     }
 }

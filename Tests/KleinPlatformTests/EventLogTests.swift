@@ -55,3 +55,31 @@ import Testing
         #expect(Set(try await store.events().map(\.actor)) == ["w0", "w1", "w2", "w3"])
     }
 }
+
+/// The event log's lower failures keep their kind: a file operation is `.system`, a database that
+/// cannot be opened is `.database`.
+@Suite struct EventLogErrorTests {
+    @Test func aLogUnderAFileIsASystemError() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("klein-events-\(UUID().uuidString)").path
+        try Data("not a directory".utf8).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        #expect {
+            _ = try SQLiteEventStore(path: "\(file)/log/events.db")
+        } throws: { error in
+            guard case let .system(what, cause) = error as? PlatformError else { return false }
+            return what.contains("events.db") && cause.errno == ENOTDIR
+        }
+    }
+
+    @Test func aDirectoryWhereTheDatabaseGoesIsADatabaseError() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("klein-events-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect {
+            _ = try SQLiteEventStore(path: directory)
+        } throws: { error in
+            guard case let .database(what, _) = error as? PlatformError else { return false }
+            return what.contains(directory)
+        }
+    }
+}

@@ -545,6 +545,11 @@ import Testing
             #"line 4: process.workdir: "/a/../b" is not normalized: no empty, '.' or '..' components and no trailing '/'"#,
             #"line 7: volumes[0].path: "/" would hide the whole image; mount below it"#,
         ]),
+        // A combining mark after '/' makes "/\u{338}" one Swift Character; the kernel still splits there.
+        paths(workdir: #""/a/../\u0338b""#, mount: #""/proc/\u0338x""#, [
+            "line 4: process.workdir: \"/a/../\u{338}b\" is not normalized: no empty, '.' or '..' components and no trailing '/'",
+            "line 7: volumes[0].path: \"/proc/\u{338}x\" would shadow /proc, which the runtime provides; mount somewhere else",
+        ]),
         paths(workdir: "1", mount: "true", [
             "line 4: process.workdir: must be an absolute path, found an integer",
             "line 7: volumes[0].path: must be an absolute path, found a boolean",

@@ -196,11 +196,12 @@ import Testing
             _ = try NodeFile.load(path, dataDirectory: "/var/lib/klein")
             Issue.record("expected an error")
         } catch {
-            guard case let .failed(what, _) = error else {
-                Issue.record("expected .failed, got \(error)")
+            guard case let .system(_, cause) = error else {
+                Issue.record("expected .system, got \(error)")
                 return
             }
-            #expect(what.contains(path))
+            #expect(cause.path == path && cause.errno == ENOENT, "\(cause)")
+            #expect(error.description.contains(path), "\(error)")
         }
     }
 

@@ -25,7 +25,7 @@ public final class GzipCompressor: ByteSink {
     /// Uncompressed bytes per independently compressed block: 1 MiB, measured faster than 128 KiB (pigz),
     /// 256 KiB (umoci's pgzip setting) and 4 MiB at level 3, for output 0.1% larger than with 128 KiB.
     /// Part of the output format: changing it changes every digest.
-    public static let blockSize = 1 << 20
+    package static let blockSize = 1 << 20
     /// Deflate's window: each block is primed with this much of the previous block.
     static let windowSize = 32 * 1024
     /// Go's compress/gzip writes 255 ("unknown") for the OS; so does Klein, on every platform.
@@ -69,6 +69,7 @@ public final class GzipCompressor: ByteSink {
         for block in pending { block.done.wait() }
     }
 
+    /// Compresses `buffer`, a block at a time as blocks fill.
     public func write(_ buffer: UnsafeRawBufferPointer) throws(ArchiveError) {
         try checkOpen()
         var offset = 0
@@ -94,6 +95,7 @@ public final class GzipCompressor: ByteSink {
         }
     }
 
+    /// Compresses the last block, writes the trailer and finishes `downstream`; later calls do nothing.
     public func finish() throws(ArchiveError) {
         if finished { return }
         try checkOpen()

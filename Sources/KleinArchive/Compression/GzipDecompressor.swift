@@ -13,6 +13,7 @@ public final class GzipDecompressor: ByteSource {
     private var state = State.member
     private var failure: ArchiveError?
 
+    /// Decompresses what `upstream` gives.
     public init(upstream: ByteSource) throws(ArchiveError) {
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
@@ -30,6 +31,7 @@ public final class GzipDecompressor: ByteSource {
         stream.deallocate()
     }
 
+    /// Fills `buffer` with decompressed bytes; 0 at the end of the stream.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
         if let failure { throw failure }
         guard buffer.count > 0 else { return 0 }

@@ -13,10 +13,10 @@ public final class ZstdCompressor: ByteSink {
     /// 1.5 CPU seconds for 36.0% of the input (level 1: 0.8 s, 40.3%; gzip level 3: 5 s, 46.3%).
     public static let defaultLevel: Int32 = 3
     /// A 2 MiB window, level 3's for streams of unknown size, pinned so that it never follows level tables.
-    public static let windowLog: Int32 = 21
+    package static let windowLog: Int32 = 21
     /// Bytes each worker compresses at a time, pinned (zstd's default would be 8 MiB at this window):
     /// it bounds memory (about workers × 3 job sizes) and is part of what makes the output reproducible.
-    public static let jobSize: Int32 = 2 << 20
+    package static let jobSize: Int32 = 2 << 20
 
     private let downstream: ByteSink
     private let context: OpaquePointer
@@ -59,6 +59,7 @@ public final class ZstdCompressor: ByteSink {
         }
     }
 
+    /// Compresses `buffer` into the frame.
     public func write(_ buffer: UnsafeRawBufferPointer) throws(ArchiveError) {
         if let failure { throw failure }
         guard !finished else { throw .compression(codec: "zstd", reason: "write after finish") }
@@ -74,6 +75,7 @@ public final class ZstdCompressor: ByteSink {
         }
     }
 
+    /// Ends the frame and finishes `downstream`; later calls do nothing.
     public func finish() throws(ArchiveError) {
         if finished { return }
         if let failure { throw failure }

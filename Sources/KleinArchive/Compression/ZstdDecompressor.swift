@@ -13,6 +13,7 @@ public final class ZstdDecompressor: ByteSource {
     private var ended = false
     private var failure: ArchiveError?
 
+    /// Decompresses what `upstream` gives.
     public init(upstream: ByteSource) throws(ArchiveError) {
         guard let context = ZSTD_createDCtx() else { throw .compression(codec: "zstd", reason: "cannot create a decompression context") }
         self.context = context
@@ -21,6 +22,7 @@ public final class ZstdDecompressor: ByteSource {
 
     deinit { ZSTD_freeDCtx(context) }
 
+    /// Fills `buffer` with decompressed bytes; 0 at the end of the stream.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
         if let failure { throw failure }
         guard buffer.count > 0, !ended else { return 0 }

@@ -3,14 +3,15 @@ import KleinOCI
 /// The chain every layer is written through: tar bytes → diff_id hash → compressor → blob hash → sink.
 /// Both hashes run on threads of their own, overlapping with reading files and compressing; an
 /// uncompressed layer is hashed once, since its blob is its tar.
-public final class LayerStream {
+package final class LayerStream {
     private let compression: LayerCompression
     /// Where the tar stream goes; finishing it finishes the whole chain.
-    public let input: ByteSink
+    package let input: ByteSink
     private let blob: HashingSink
     private let diff: HashingSink
 
-    public init(compression: LayerCompression, to sink: ByteSink) throws(ArchiveError) {
+    /// A chain compressing as `compression` into `sink`.
+    package init(compression: LayerCompression, to sink: ByteSink) throws(ArchiveError) {
         self.compression = compression
         blob = HashingSink(sink, inBackground: true)
         diff = compression == .none ? blob : HashingSink(try Compression.compressor(compression, downstream: blob), inBackground: true)
@@ -18,7 +19,7 @@ public final class LayerStream {
     }
 
     /// The layer's digests, size and media type, once `input` is finished.
-    public var result: LayerWriter.Result {
+    package var result: LayerWriter.Result {
         LayerWriter.Result(digest: blob.digest, diffID: diff.digest, size: blob.count, mediaType: compression.layerMediaType)
     }
 }

@@ -1,12 +1,14 @@
 import KleinOCI
+import KleinSystem
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Turns a directory tree into an OCI layer, deterministically (DESIGN.md, "Determinism rules").
 ///
-/// - Order: entries sorted by the UTF-8 bytes of their path relative to the tree (so every directory
-///   precedes its contents); directory names end in `/`; the root itself is not an entry.
+/// - Order: entries sorted by the bytes of their path relative to the tree (so every directory
+///   precedes its contents); directory names end in `/`; the root itself is not an entry. Names are
+///   the directory entries' exact bytes, UTF-8 or not.
 /// - Times: every mtime is the epoch (`SOURCE_DATE_EPOCH` or the caller's), never the file's own.
 /// - Ownership: uid/gid 0 and empty names; modes 0755 for directories and executable files, 0644 for
 ///   other files, 0777 for symlinks, independent of umask. `preserveMetadata` keeps the tree's own
@@ -14,10 +16,14 @@ import Glibc
 /// - Hardlinks: the first path of an inode in sort order holds the content, later ones link to it.
 /// - Extended attributes: only `security.capability`.
 public struct LayerWriter {
+    /// How the tar stream is compressed.
     public var compression: LayerCompression
+    /// The modification time of every entry, in seconds since the epoch.
     public var epoch: Int64
+    /// Keep the tree's permission bits and owners instead of the derived ones.
     public var preserveMetadata: Bool
 
+    /// A writer with the given settings.
     public init(compression: LayerCompression = .gzip, epoch: Int64 = 0, preserveMetadata: Bool = false) {
         self.compression = compression
         self.epoch = epoch
@@ -26,11 +32,16 @@ public struct LayerWriter {
 
     /// What a written layer is: its blob digest and size, its `diff_id`, and its media type.
     public struct Result: Sendable, Hashable {
+        /// The digest of the layer blob (compressed).
         public let digest: Digest
+        /// The digest of the uncompressed tar stream.
         public let diffID: Digest
+        /// The size of the layer blob in bytes.
         public let size: Int64
+        /// The layer's media type.
         public let mediaType: MediaType
 
+        /// A result with the given values.
         public init(digest: Digest, diffID: Digest, size: Int64, mediaType: MediaType) {
             self.digest = digest
             self.diffID = diffID
@@ -43,15 +54,16 @@ public struct LayerWriter {
     public func write(directory: String, to sink: ByteSink) throws(ArchiveError) -> Result {
         let stream = try LayerStream(compression: compression, to: sink)
         let tar = TarWriter(sink: stream.input)
-        var firstPathOfInode: [InodeKey: String] = [:]
-        for item in try TreeScanner(root: directory).scan() {
-            try append(item, root: directory, to: tar, links: &firstPathOfInode)
+        var firstPathOfInode: [InodeKey: BytePath] = [:]
+        let scanner = TreeScanner(root: directory)
+        for item in try scanner.scan() {
+            try append(item, fullPath: scanner.fullPath(item.path), to: tar, links: &firstPathOfInode)
         }
         try tar.finish()
         return stream.result
     }
 
-    private func append(_ item: TreeScanner.Item, root: String, to tar: TarWriter, links: inout [InodeKey: String]) throws(ArchiveError) {
+    private func append(_ item: TreeScanner.Item, fullPath: BytePath, to tar: TarWriter, links: inout [InodeKey: BytePath]) throws(ArchiveError) {
         let info = item.status
         let type = info.st_mode & S_IFMT
         var entry = TarEntry(path: type == S_IFDIR ? item.path + "/" : item.path, kind: .regular, modificationTime: epoch)
@@ -60,7 +72,6 @@ public struct LayerWriter {
             entry.uid = Int64(info.st_uid)
             entry.gid = Int64(info.st_gid)
         }
-        let fullPath = "\(root)/\(item.path)"
         switch type {
         case S_IFDIR:
             entry.kind = .directory
@@ -83,8 +94,7 @@ public struct LayerWriter {
             if !preserveMetadata { entry.mode = Self.derivedMode(info) }
             entry.size = Int64(info.st_size)
             if let capability = TreeScanner.capability(of: fullPath) { entry.xattrs = ["security.capability": capability] }
-            let contents = try FileSource(path: fullPath)
-            return try tar.append(entry, contents: contents)
+            return try tar.append(entry, contents: try Self.open(fullPath))
         case S_IFCHR, S_IFBLK:
             entry.kind = type == S_IFCHR ? .characterDevice : .blockDevice
             entry.deviceMajor = Int64((UInt64(info.st_rdev) >> 8) & 0xFFF | (UInt64(info.st_rdev) >> 32) & 0xFFFF_F000)
@@ -97,6 +107,15 @@ public struct LayerWriter {
             return  // sockets cannot be archived
         }
         try tar.append(entry, contents: nil)
+    }
+
+    /// The file at `path`, opened for sequential reading.
+    private static func open(_ path: BytePath) throws(ArchiveError) -> FileSource {
+        let fd = path.withCString { Glibc.open($0, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else { throw .io(path: path.description, operation: "open", errno: errno) }
+        let file = POSIXFile(adopting: fd, path: path.description)
+        file.adviseSequential()
+        return FileSource(file)
     }
 
     /// 0755 when any execute bit is set, else 0644.

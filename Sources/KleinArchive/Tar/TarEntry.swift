@@ -22,29 +22,38 @@ public struct TarEntry: Hashable, Sendable {
     }
 
     /// The member name as stored (`prefix` + `/` + `name`, or the pax `path` record, or a GNU `L`
-    /// record), without any normalization: `"etc/passwd"`, `"./usr/"`.
-    public var path: String
+    /// record), byte for byte, without any normalization or decoding: `"etc/passwd"`, `"./usr/"`.
+    public var path: BytePath
+    /// The file type.
     public var kind: Kind
     /// Permission bits including setuid, setgid and sticky (`0o7777`); file-type bits are dropped.
     public var mode: UInt32
+    /// The owner's numeric user ID.
     public var uid: Int64
+    /// The owner's numeric group ID.
     public var gid: Int64
+    /// The owner's user name (`uname`), informational: unpacking applies `uid` only. Bytes that are
+    /// not UTF-8 are read as replacement characters.
     public var userName: String
+    /// The owner's group name (`gname`), informational like `userName`.
     public var groupName: String
     /// Length of the contents in bytes; always 0 for kinds other than `.regular`.
     public var size: Int64
     /// Seconds since the epoch; may be negative (pax `mtime` record).
     public var modificationTime: Int64
-    /// Target of a symlink, or the path of the member a hardlink refers to.
-    public var linkTarget: String
-    /// Device numbers, meaningful for `.characterDevice` and `.blockDevice` only.
+    /// Target of a symlink, or the path of the member a hardlink refers to, byte for byte.
+    public var linkTarget: BytePath
+    /// Major device number, meaningful for `.characterDevice` and `.blockDevice` only.
     public var deviceMajor: Int64
+    /// Minor device number, meaningful for `.characterDevice` and `.blockDevice` only.
     public var deviceMinor: Int64
-    /// Extended attributes, from `SCHILY.xattr.<name>` pax records.
+    /// Extended attributes, from `SCHILY.xattr.<name>` pax records. Names are text: the reader
+    /// refuses a name that is not UTF-8 (see `TarReader`).
     public var xattrs: [String: [UInt8]]
 
+    /// An entry with the given fields; the defaults are a root-owned entry at the epoch.
     public init(
-        path: String,
+        path: BytePath,
         kind: Kind,
         mode: UInt32 = 0o644,
         size: Int64 = 0,
@@ -53,7 +62,7 @@ public struct TarEntry: Hashable, Sendable {
         userName: String = "",
         groupName: String = "",
         modificationTime: Int64 = 0,
-        linkTarget: String = "",
+        linkTarget: BytePath = "",
         deviceMajor: Int64 = 0,
         deviceMinor: Int64 = 0,
         xattrs: [String: [UInt8]] = [:]

@@ -4,7 +4,12 @@
 /// global extended headers, "pax Extended Header"), GNU long names and link names (`L`, `K`),
 /// old GNU and V7 headers, base-256 numeric fields (GNU/star), and octal fields padded with
 /// spaces or NULs. Rejected: sparse files, unknown typeflags, bad checksums, malformed or
-/// oversized extended headers, names that are not UTF-8.
+/// oversized extended headers, extended attribute names that are not UTF-8.
+///
+/// Paths and link targets are kept byte for byte, UTF-8 or not, as GNU tar, Go's `archive/tar`,
+/// umoci and containerd keep them: GNU tar writes a name that is not UTF-8 as raw bytes in a pax
+/// `path` record, without `hdrcharset`. A `hdrcharset` record changes nothing (values are always
+/// taken as raw bytes).
 ///
 /// Not thread-safe: use from one task at a time. After any error, every call throws that error.
 public final class TarReader {
@@ -15,6 +20,7 @@ public final class TarReader {
         /// Most entries (not counting extended headers) `next()` returns.
         public var maximumEntryCount: Int = 10_000_000
 
+        /// Limits with the given bounds; the defaults suit any real layer.
         public init(maximumMetadataSize: Int64 = 1 << 20, maximumEntryCount: Int = 10_000_000) {
             self.maximumMetadataSize = maximumMetadataSize
             self.maximumEntryCount = maximumEntryCount
@@ -31,7 +37,7 @@ public final class TarReader {
     /// Unread content bytes of the current entry, then its padding.
     private var remaining: Int64 = 0
     private var padding: Int64 = 0
-    private var currentPath = ""
+    private var currentPath: BytePath = ""
     private var globalRecords: [[UInt8]: [UInt8]] = [:]
     private var entryCount = 0
     private var ended = false
@@ -42,6 +48,7 @@ public final class TarReader {
     /// This is the entry's own USTAR header, after any pax or GNU long-name headers before it.
     public private(set) var headerOffset: Int64 = 0
 
+    /// A reader of the tar stream `source`, within `limits`.
     public init(source: ByteSource, limits: Limits = .init()) {
         self.source = source
         self.limits = limits
@@ -421,8 +428,8 @@ public final class TarReader {
         if let longName, !longName.isEmpty { path = longName }
         if let longLink, !longLink.isEmpty { link = longLink }
 
-        let lossyPath = String(decoding: path, as: UTF8.self)
-        func unsupported(_ reason: String) -> ArchiveError { .unsupportedTar(entry: lossyPath, reason: reason) }
+        let entryPath = BytePath(bytes: path)
+        func unsupported(_ reason: String) -> ArchiveError { .unsupportedTar(entry: entryPath.description, reason: reason) }
 
         let kind: TarEntry.Kind
         switch typeflag {
@@ -446,43 +453,32 @@ public final class TarReader {
             throw unsupported("GNU.sparse pax records mark a sparse file: sparse files are not supported in layers")
         }
 
-        guard size >= 0 else { throw corrupt("entry \"\(lossyPath)\" has a negative size \(size)") }
+        guard size >= 0 else { throw corrupt("entry \"\(entryPath)\" has a negative size \(size)") }
         // Types 1-6 have no data blocks (pax, ustar Interchange Format, "size"); Go's
         // archive/tar ignores their size field the same way.
         if kind != .regular { size = 0 }
-        guard size <= Int64.max - position - 1024 else { throw corrupt("entry \"\(lossyPath)\" has an impossible size \(size)") }
+        guard size <= Int64.max - position - 1024 else { throw corrupt("entry \"\(entryPath)\" has an impossible size \(size)") }
 
         guard !path.isEmpty else { throw corrupt("an entry has an empty path") }
-        guard let pathString = String(validating: path, as: UTF8.self) else {
-            throw unsupported("the path is not valid UTF-8")
-        }
-        guard let linkString = String(validating: link, as: UTF8.self) else {
-            throw unsupported("the link target \"\(String(decoding: link, as: UTF8.self))\" is not valid UTF-8")
-        }
-        guard let userString = String(validating: userName, as: UTF8.self),
-              let groupString = String(validating: groupName, as: UTF8.self)
-        else {
-            throw unsupported("the user or group name is not valid UTF-8")
-        }
         var xattrStrings: [String: [UInt8]] = [:]
         for (name, value) in xattrs {
             guard let nameString = String(validating: name, as: UTF8.self) else {
-                throw unsupported("extended attribute name \"\(String(decoding: name, as: UTF8.self))\" is not valid UTF-8")
+                throw unsupported("extended attribute name \"\(BytePath(bytes: name))\" is not valid UTF-8")
             }
             xattrStrings[nameString] = value
         }
 
         return TarEntry(
-            path: pathString,
+            path: entryPath,
             kind: kind,
             mode: UInt32(truncatingIfNeeded: mode),
             size: size,
             uid: uid,
             gid: gid,
-            userName: userString,
-            groupName: groupString,
+            userName: String(decoding: userName, as: UTF8.self),
+            groupName: String(decoding: groupName, as: UTF8.self),
             modificationTime: modificationTime,
-            linkTarget: linkString,
+            linkTarget: BytePath(bytes: link),
             deviceMajor: deviceMajor,
             deviceMinor: deviceMinor,
             xattrs: xattrStrings

@@ -8,6 +8,10 @@
 /// (`SCHILY.devmajor`/`SCHILY.devminor`), or any extended attribute (`SCHILY.xattr.<name>`).
 /// Records are sorted by keyword bytes; no `atime`/`ctime` or fractional times are ever written.
 ///
+/// Paths and link targets are written byte for byte. One that is not UTF-8 goes into the USTAR
+/// fields when it fits, else into a pax record of raw bytes without `hdrcharset`, which is what GNU
+/// tar writes and reads back exactly (GNU tar warns about a `hdrcharset` keyword it does not know).
+///
 /// Not thread-safe: use from one task at a time.
 public final class TarWriter {
     private let sink: ByteSink
@@ -22,6 +26,7 @@ public final class TarWriter {
     static let maximumOctal7 = TarLayout.maximumOctal(width: 8)
     static let maximumOctal11 = TarLayout.maximumOctal(width: 12)
 
+    /// A writer of a tar stream into `sink`.
     public init(sink: ByteSink) {
         self.sink = sink
         header = .allocate(byteCount: TarLayout.blockSize, alignment: 16)
@@ -43,7 +48,7 @@ public final class TarWriter {
     /// a sink error) makes every later call throw the same error.
     public func append(_ entry: TarEntry, contents: ByteSource?) throws(ArchiveError) {
         if let failure { throw failure }
-        guard !finished else { throw .invalidEntry(name: entry.path, reason: "the archive is already finished") }
+        guard !finished else { throw .invalidEntry(name: entry.path.description, reason: "the archive is already finished") }
         let plan = try Self.plan(entry, hasContents: contents != nil)
         do throws(ArchiveError) {
             if !plan.records.isEmpty { try writeExtendedHeader(plan, entry: entry) }
@@ -97,9 +102,9 @@ public final class TarWriter {
 
     /// Validates `entry` and decides every header field and pax record.
     static func plan(_ entry: TarEntry, hasContents: Bool) throws(ArchiveError) -> Plan {
-        func invalid(_ reason: String) -> ArchiveError { .invalidEntry(name: entry.path, reason: reason) }
-        let path = Array(entry.path.utf8)
-        let link = Array(entry.linkTarget.utf8)
+        func invalid(_ reason: String) -> ArchiveError { .invalidEntry(name: entry.path.description, reason: reason) }
+        let path = entry.path.bytes
+        let link = entry.linkTarget.bytes
         let userName = Array(entry.userName.utf8)
         let groupName = Array(entry.groupName.utf8)
 
@@ -231,7 +236,7 @@ public final class TarWriter {
         var data: [UInt8] = []
         for record in plan.records { data += TarPAXRecords.format(key: record.key, value: record.value) }
         guard Int64(data.count) <= Self.maximumOctal11 else {
-            throw .invalidEntry(name: entry.path, reason: "pax extended header of \(data.count) bytes is too large")
+            throw .invalidEntry(name: entry.path.description, reason: "pax extended header of \(data.count) bytes is too large")
         }
         var fields = Fields()
         fields.name = Self.extendedHeaderName(for: entry.path)
@@ -247,8 +252,8 @@ public final class TarWriter {
     }
 
     /// `PaxHeaders/<last path component>`, cut to the 100-byte `name` field at a UTF-8 boundary.
-    static func extendedHeaderName(for path: String) -> ArraySlice<UInt8> {
-        var bytes = Array(path.utf8)
+    static func extendedHeaderName(for path: BytePath) -> ArraySlice<UInt8> {
+        var bytes = path.bytes
         while bytes.count > 1 && bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
         if let slash = bytes.lastIndex(of: UInt8(ascii: "/")) { bytes = Array(bytes[(slash + 1)...]) }
         if bytes.isEmpty || bytes == [UInt8(ascii: "/")] { bytes = Array("entry".utf8) }
@@ -299,19 +304,19 @@ public final class TarWriter {
             let count = try contents.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<wanted]))
             guard count > 0 else {
                 throw .invalidEntry(
-                    name: entry.path,
+                    name: entry.path.description,
                     reason: "contents ended after \(entry.size - remaining) of the declared \(entry.size) bytes"
                 )
             }
             guard count <= wanted else {
-                throw .invalidEntry(name: entry.path, reason: "the contents source returned more bytes than asked for")
+                throw .invalidEntry(name: entry.path.description, reason: "the contents source returned more bytes than asked for")
             }
             try sink.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             remaining -= Int64(count)
         }
         let extra = try contents.read(into: buffer)
         guard extra == 0 else {
-            throw .invalidEntry(name: entry.path, reason: "contents are longer than the declared \(entry.size) bytes")
+            throw .invalidEntry(name: entry.path.description, reason: "contents are longer than the declared \(entry.size) bytes")
         }
         try writePadding(after: entry.size)
     }

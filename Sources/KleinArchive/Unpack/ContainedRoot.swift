@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import KleinSystem
 
 /// Read and prepare paths inside a root file system without ever leaving it: what a runtime bundle
 /// needs from an unpacked image (its `/etc/passwd`, the owner of a volume directory, mountpoints).
@@ -10,25 +11,33 @@ import Glibc
 public final class ContainedRoot {
     let root: RootDirectory
 
+    /// Opens the directory at `path` as the root.
     public init(path: String) throws(ArchiveError) {
         root = try RootDirectory(path: path)
     }
 
+    /// The root's path on the host.
     public var path: String { root.path }
 
     /// What `status(of:)` reports of a file.
     public struct Status: Sendable, Hashable {
+        /// A file's type, named as messages name it.
         public enum Kind: String, Sendable, Hashable, CustomStringConvertible {
             case regular = "regular file", directory, symlink, characterDevice = "character device", blockDevice = "block device"
             case fifo = "FIFO", socket
 
+            /// The type's name: `regular file`, `directory`, ….
             public var description: String { rawValue }
         }
+        /// The file's type.
         public let kind: Kind
         /// Permission bits with setuid, setgid and sticky.
         public let permissions: UInt32
+        /// The owner's user ID.
         public let uid: UInt32
+        /// The owner's group ID.
         public let gid: UInt32
+        /// The size in bytes.
         public let size: Int64
 
         init(_ info: stat) {
@@ -70,7 +79,7 @@ public final class ContainedRoot {
         if let info = statNoFollow(directory, name), (info.st_mode & S_IFMT) != S_IFREG {
             throw .unsafePath(path: path, reason: "is a \(Status(info).kind), not a regular file")
         }
-        let fd = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        let fd = name.withCString { openat(directory, $0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) }
         guard fd >= 0 else {
             if errno == ENOENT { return nil }
             throw .io(path: path, operation: "open", errno: errno)
@@ -98,16 +107,16 @@ public final class ContainedRoot {
 
     /// The status of the entry `name` of the root directory itself, a symlink not followed.
     public func status(ofEntry name: String) -> Status? {
-        statNoFollow(root.fd, name).map(Status.init)
+        statNoFollow(root.fd, BytePath(name)).map(Status.init)
     }
 
-    /// The names in the directory at `path` (symlinks followed inside the root), sorted.
+    /// The names in the directory at `path` (symlinks followed inside the root), sorted by bytes; a
+    /// name that is not UTF-8 comes out with replacement characters.
     public func names(inDirectory path: String) throws(ArchiveError) -> [String] {
-        let components = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         do {
-            let directory = try root.openDirectory(components, create: false)
+            let directory = try root.openDirectory(BytePath(path).components, create: false)
             defer { close(directory) }
-            return try listDirectory(directory)
+            return try listDirectory(directory).map { String(decoding: $0.bytes, as: UTF8.self) }
         } catch {
             throw .unsafePath(path: path, reason: error.reason)
         }
@@ -116,7 +125,7 @@ public final class ContainedRoot {
     /// Removes the entry `name` of the root directory and, for a directory, everything below it,
     /// without following symlinks (a tree a container wrote into may hold any).
     public func removeEntry(_ name: String) throws(ArchiveError) {
-        do { try removeTree(root.fd, name) } catch { throw .unsafePath(path: "\(path)/\(name)", reason: error.reason) }
+        do { try removeTree(root.fd, BytePath(name)) } catch { throw .unsafePath(path: "\(path)/\(name)", reason: error.reason) }
     }
 
     /// Creates the directory `path` and any missing parents (mode 0755, owned by this process), for a
@@ -126,17 +135,17 @@ public final class ContainedRoot {
         var current = dup(root.fd)
         defer { close(current) }
         var walked = ""
-        for component in path.split(separator: "/", omittingEmptySubsequences: true).map(String.init) {
-            guard component != "..", component != "." else { throw .unsafePath(path: path, reason: "is not a normalized absolute path") }
-            walked += "/" + component
+        for component in BytePath(path).components {
+            guard !component.isDotDot, !component.isDot else { throw .unsafePath(path: path, reason: "is not a normalized absolute path") }
+            walked += "/\(component)"
             if let info = statNoFollow(current, component) {
                 let status = Status(info)
                 guard status.kind != .symlink else { throw .unsafePath(path: path, reason: "goes through the symlink \(walked) in the image") }
                 guard status.kind == .directory else { throw .unsafePath(path: path, reason: "\(walked) is a \(status.kind) in the image, not a directory") }
-            } else if mkdirat(current, component, 0o755) != 0 && errno != EEXIST {
+            } else if component.withCString({ mkdirat(current, $0, 0o755) }) != 0 && errno != EEXIST {
                 throw .io(path: walked, operation: "create directory", errno: errno)
             }
-            let next = openat(current, component, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            let next = component.withCString { openat(current, $0, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
             guard next >= 0 else { throw .unsafePath(path: path, reason: "\(walked) changed while it was created") }
             close(current)
             current = next
@@ -147,28 +156,45 @@ public final class ContainedRoot {
     /// as runc cleans mount destinations and working directories.
     public static func clean(_ path: String) -> String {
         var components: [Substring] = []
-        for component in path.split(separator: "/") where component != "." {
-            if component == ".." { _ = components.popLast() } else { components.append(component) }
+        for component in PathText.components(path) {
+            if PathText.climbs(component) {
+                _ = components.popLast()
+            } else if !PathText.isEmptyOrDot(component) {
+                components.append(component)
+            }
         }
         return "/" + components.joined(separator: "/")
     }
 
     /// Where `path` leads inside the root once every symlink on it is followed (as the kernel would
     /// with the root as `/`); after a missing component the rest is taken as written, `..` lexically.
+    /// A path that leads through a symlink whose target is not UTF-8 is refused.
     public func resolvedPath(_ path: String) throws(ArchiveError) -> String {
-        var resolved: [String] = []
-        var pending = Array(path.split(separator: "/", omittingEmptySubsequences: true).map(String.init).reversed())
+        let resolved = try resolvedComponents(path)
+        guard let text = BytePath(joining: resolved).string else {
+            throw .unsafePath(path: path, reason: "leads to \"/\(BytePath(joining: resolved))\", which is not UTF-8")
+        }
+        return "/" + text
+    }
+
+    /// The components of `resolvedPath(path)`, byte for byte.
+    private func resolvedComponents(_ path: String) throws(ArchiveError) -> [BytePath] {
+        var resolved: [BytePath] = []
+        var pending = Array(BytePath(path).components.reversed())
         var symlinks = 0
         while let component = pending.popLast() {
-            if component == "." { continue }
-            if component == ".." {
+            if component.isDot { continue }
+            if component.isDotDot {
                 _ = resolved.popLast()
                 continue
             }
             let directory: Int32
             do { directory = try root.openDirectory(resolved, create: false) } catch {
-                // Nothing more exists: the rest is resolved as written, `..` included.
-                return Self.clean("/" + (resolved + [component] + pending.reversed()).joined(separator: "/"))
+                // Nothing more exists: the rest is resolved as written, `..` lexically.
+                for rest in [component] + pending.reversed() where !rest.isDot {
+                    if rest.isDotDot { _ = resolved.popLast() } else { resolved.append(rest) }
+                }
+                return resolved
             }
             defer { close(directory) }
             guard let info = statNoFollow(directory, component), (info.st_mode & S_IFMT) == S_IFLNK else {
@@ -177,19 +203,19 @@ public final class ContainedRoot {
             }
             symlinks += 1
             guard symlinks <= RootDirectory.symlinkLimit else { throw .unsafePath(path: path, reason: "has too many levels of symbolic links") }
-            let target: String
+            let target: BytePath
             do { target = try root.readLink(at: directory, component) } catch { throw .unsafePath(path: path, reason: error.reason) }
-            if target.hasPrefix("/") { resolved = [] }
-            pending.append(contentsOf: target.split(separator: "/", omittingEmptySubsequences: true).map(String.init).reversed())
+            if target.isAbsolute { resolved = [] }
+            pending.append(contentsOf: target.components.reversed())
         }
-        return "/" + resolved.joined(separator: "/")
+        return resolved
     }
 
-    /// The descriptor of the directory holding `path`'s last component and that component ("" for the
+    /// The descriptor of the directory holding `path`'s last component and that component (empty for the
     /// root itself), every symlink on the way, the last one included, followed inside the root by
     /// `resolvedPath`; nil when a parent is missing or not a directory.
-    private func resolve(_ path: String) throws(ArchiveError) -> (Int32, String)? {
-        var components = try resolvedPath(path).split(separator: "/").map(String.init)
+    private func resolve(_ path: String) throws(ArchiveError) -> (Int32, BytePath)? {
+        var components = try resolvedComponents(path)
         let name = components.popLast() ?? ""
         do {
             return (try root.openDirectory(components, create: false), name)

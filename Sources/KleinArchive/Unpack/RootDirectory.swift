@@ -30,23 +30,23 @@ final class RootDirectory {
     /// Missing directories are created (mode 0755) when `create` is set, as tar does for entries
     /// whose parents the archive does not list. `chain`, when given, receives the identity of every
     /// directory on the resolved path, root included. The caller closes the returned descriptor.
-    func openDirectory(_ components: [String], create: Bool, chain: UnsafeMutablePointer<[FileIdentity]>? = nil) throws(ResolveFailure) -> Int32 {
+    func openDirectory(_ components: [BytePath], create: Bool, chain: UnsafeMutablePointer<[FileIdentity]>? = nil) throws(ResolveFailure) -> Int32 {
         var stack: [Int32] = [dup(fd)]
         defer { stack.forEach { close($0) } }
         // Components still to walk, last first, so a symlink's target is pushed on in constant time per component.
         var pending = Array(components.reversed())
         var symlinks = 0
         while let component = pending.last {
-            if component.isEmpty || component == "." {
+            if component.isEmpty || component.isDot {
                 pending.removeLast()
                 continue
             }
-            if component == ".." {
+            if component.isDotDot {
                 pending.removeLast()
                 if stack.count > 1 { close(stack.removeLast()) }
                 continue
             }
-            let next = openat(stack.last!, component, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            let next = component.withCString { openat(stack.last!, $0, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
             if next >= 0 {
                 pending.removeLast()
                 stack.append(next)
@@ -62,15 +62,15 @@ final class RootDirectory {
                 guard symlinks <= Self.symlinkLimit else { throw ResolveFailure(reason: "too many levels of symbolic links", errno: ELOOP) }
                 let target = try readLink(at: stack.last!, component)
                 pending.removeLast()
-                if target.hasPrefix("/") {
+                if target.isAbsolute {
                     while stack.count > 1 { close(stack.removeLast()) }
                 }
-                pending.append(contentsOf: target.split(separator: "/", omittingEmptySubsequences: true).reversed().map(String.init))
+                pending.append(contentsOf: target.components.reversed())
                 continue
             }
             guard create else { throw ResolveFailure(reason: "cannot open \"\(component)\"", errno: ENOENT) }
             // Created, then opened on the next turn without following anything.
-            guard mkdirat(stack.last!, component, 0o755) == 0 || errno == EEXIST else {
+            guard component.withCString({ mkdirat(stack.last!, $0, 0o755) }) == 0 || errno == EEXIST else {
                 throw ResolveFailure(reason: "cannot create directory \"\(component)\"", errno: errno)
             }
         }
@@ -83,11 +83,14 @@ final class RootDirectory {
         return stack.removeLast()
     }
 
-    func readLink(at directory: Int32, _ name: String) throws(ResolveFailure) -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlinkat(directory, name, &buffer, buffer.count - 1)
+    /// The exact bytes of the target of the symlink `name` in `directory`.
+    func readLink(at directory: Int32, _ name: BytePath) throws(ResolveFailure) -> BytePath {
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = name.withCString { name in
+            buffer.withUnsafeMutableBytes { readlinkat(directory, name, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count - 1) }
+        }
         guard count >= 0 else { throw ResolveFailure(reason: "cannot read link \"\(name)\"", errno: errno) }
-        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return BytePath(bytes: Array(buffer[..<count]))
     }
 }
 
@@ -109,30 +112,30 @@ struct ResolveFailure: Error {
 }
 
 /// Status of `name` in `directory` without following a final symlink, or nil when absent.
-func statNoFollow(_ directory: Int32, _ name: String) -> stat? {
+func statNoFollow(_ directory: Int32, _ name: BytePath) -> stat? {
     var info = stat()
-    return fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 ? info : nil
+    return name.withCString { fstatat(directory, $0, &info, AT_SYMLINK_NOFOLLOW) } == 0 ? info : nil
 }
 
 func isDirectory(_ info: stat) -> Bool { (info.st_mode & S_IFMT) == S_IFDIR }
 
 /// Removes `name` from `directory` and, for a directory, everything below it, never following symlinks.
-func removeTree(_ directory: Int32, _ name: String) throws(ResolveFailure) {
+func removeTree(_ directory: Int32, _ name: BytePath) throws(ResolveFailure) {
     guard let info = statNoFollow(directory, name) else { return }
     if isDirectory(info) {
-        let child = openat(directory, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        let child = name.withCString { openat(directory, $0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
         guard child >= 0 else { throw ResolveFailure(reason: "cannot open \"\(name)\" to remove it", errno: errno) }
         defer { close(child) }
         for entry in try listDirectory(child) { try removeTree(child, entry) }
     }
-    guard unlinkat(directory, name, isDirectory(info) ? AT_REMOVEDIR : 0) == 0 || errno == ENOENT else {
+    guard name.withCString({ unlinkat(directory, $0, isDirectory(info) ? AT_REMOVEDIR : 0) }) == 0 || errno == ENOENT else {
         throw ResolveFailure(reason: "cannot remove \"\(name)\"", errno: errno)
     }
 }
 
-/// Names in an open directory (without `.` and `..`), in byte order.
-func listDirectory(_ directory: Int32) throws(ResolveFailure) -> [String] {
-    do { return try FileSystem.list(descriptor: directory, path: ".") } catch {
+/// The exact names in an open directory (without `.` and `..`), in byte order.
+func listDirectory(_ directory: Int32) throws(ResolveFailure) -> [BytePath] {
+    do { return try FileSystem.listBytes(descriptor: directory, path: ".").map(BytePath.init(bytes:)) } catch {
         throw ResolveFailure(reason: "cannot list directory", errno: error.errno)
     }
 }

@@ -19,6 +19,7 @@ public struct UnpackOptions: Sendable {
     /// What any layer may decompress to under the ratio bound, however small it is compressed.
     public var expansionAllowance: Int64 = 1 << 30
 
+    /// The defaults described on each option.
     public init() {}
 
     /// The most uncompressed bytes a layer of `compressedSize` bytes (nil when unknown) may have, and
@@ -51,6 +52,7 @@ public final class Unpacker {
     /// The one buffer file contents are copied through.
     let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
 
+    /// An unpacker into the existing directory `rootPath`.
     public init(rootPath: String, options: UnpackOptions = UnpackOptions()) throws(ArchiveError) {
         root = try RootDirectory(path: rootPath)
         self.options = options
@@ -124,22 +126,22 @@ public final class Unpacker {
 /// (symlinks included) reached it, so created nodes and the directories above them are kept by identity.
 struct LayerApplication {
     let index: Int
-    /// Normalized entry paths as bytes: names that are canonically equivalent Unicode (`é` as one code
+    /// Normalized entry paths, as bytes: names that are canonically equivalent Unicode (`é` as one code
     /// point or as `e` and a combining accent) are different files on Linux, so `String` equality won't do.
-    var paths: Set<[UInt8]> = []
+    var paths: Set<BytePath> = []
     /// Entries that named a path an earlier entry of this layer named, and the first of them.
     var repeats = 0
-    var firstRepeat: String?
+    var firstRepeat: BytePath?
     /// Nodes this layer's entries created or merged into.
     var createdNodes: Set<FileIdentity> = []
     /// Directories on the resolved paths of those nodes, which may hold lower layers' content too.
     var ancestorNodes: Set<FileIdentity> = []
     /// Whiteouts, applied after every entry (layer.md: "applied first, regardless of the ordering").
-    var whiteouts: [(entry: TarEntry, parent: [String], name: String)] = []
+    var whiteouts: [(entry: TarEntry, parent: [BytePath], name: BytePath)] = []
     /// Directory modes and times by path bytes, set last and deepest first: children need a writable
     /// parent, and creating them changes the parent's mtime. A later entry for the same directory
     /// replaces the record, as it would as a layer of its own.
-    var directories: [[UInt8]: (components: [String], mode: UInt32, mtime: Int64)] = [:]
+    var directories: [BytePath: (components: [BytePath], mode: UInt32, mtime: Int64)] = [:]
 
     init(index: Int) { self.index = index }
 
@@ -147,14 +149,15 @@ struct LayerApplication {
     func touched(_ node: FileIdentity) -> Bool { createdNodes.contains(node) || ancestorNodes.contains(node) }
 
     /// The bytes of a path below the root, the key of `paths` and `directories`.
-    static func key(_ components: [String]) -> [UInt8] { Array(components.joined(separator: "/").utf8) }
+    static func key(_ components: [BytePath]) -> BytePath { BytePath(joining: components) }
 
     /// Forgets the directory records at or below a directory that an entry is replacing: what they
     /// describe is removed with it.
-    mutating func forgetDirectories(atOrBelow components: [String]) {
-        let prefix = Self.key(components)
+    mutating func forgetDirectories(atOrBelow components: [BytePath]) {
+        let prefix = Self.key(components).bytes
         directories = directories.filter { key, _ in
-            !(key.starts(with: prefix) && (key.count == prefix.count || prefix.isEmpty || key[prefix.count] == UInt8(ascii: "/")))
+            let key = key.bytes
+            return !(key.starts(with: prefix) && (key.count == prefix.count || prefix.isEmpty || key[prefix.count] == UInt8(ascii: "/")))
         }
     }
 }

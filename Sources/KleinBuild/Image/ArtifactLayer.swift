@@ -44,7 +44,7 @@ struct ArtifactLayer {
             try archive.drainAndCheck()
             return LayerWriter.Result(digest: digest, diffID: uncompressed.digest, size: try archive.size(), mediaType: compression.layerMediaType)
         } catch {
-            throw .source(artifact: artifact.name, reason: "reading its layer: \(error)")
+            throw .archive(what: "artifact \"\(artifact.name)\": reading its layer", error)
         }
     }
 
@@ -52,7 +52,7 @@ struct ArtifactLayer {
         var packageData: StreamingCommand?
         if case let .debianPackage(path, digest) = content {
             do { try VerifiedFile(path: path, digest: digest).drainAndCheck() } catch {
-                throw .source(artifact: artifact.name, reason: "\(error)")
+                throw .archive(what: "artifact \"\(artifact.name)\"", error)
             }
             packageData = try Command("dpkg-deb", ["--fsys-tarfile", path]).stream()
         }
@@ -83,7 +83,7 @@ struct ArtifactLayer {
             try tar.finish()
             result = stream.result
         } catch {
-            throw .source(artifact: artifact.name, reason: "writing its layer: \(error)")
+            throw .archive(what: "artifact \"\(artifact.name)\": writing its layer", error)
         }
         try packageData?.finish()
         return result
@@ -113,7 +113,7 @@ struct ArtifactLayer {
         for (index, component) in components.enumerated() {
             prefix += component + "/"
             let owned = ownedLast && index == components.count - 1
-            let entry = TarEntry(path: prefix, kind: .directory, mode: 0o755, uid: owned ? uid : 0, gid: owned ? gid : 0, modificationTime: epoch)
+            let entry = TarEntry(path: BytePath(prefix), kind: .directory, mode: 0o755, uid: owned ? uid : 0, gid: owned ? gid : 0, modificationTime: epoch)
             try tar.append(entry, contents: nil)
         }
     }
@@ -121,7 +121,7 @@ struct ArtifactLayer {
     private func appendFile(at path: String, from file: String, digest: Digest, to tar: TarWriter) throws(ArchiveError) {
         let source = VerifiedFile(path: file, digest: digest)
         let size = try source.size()
-        let entry = TarEntry(path: path, kind: .regular, mode: artifact.mode ?? 0o644,
+        let entry = TarEntry(path: BytePath(path), kind: .regular, mode: artifact.mode ?? 0o644,
                              size: size, uid: uid, gid: gid, modificationTime: epoch)
         try tar.append(entry, contents: source)
         try source.drainAndCheck()
@@ -135,12 +135,12 @@ struct ArtifactLayer {
         let contents = EntryContents(reader)
         while var entry = try reader.next() {
             guard let path = try Self.inside(entry.path) else { continue }
-            entry.path = root + path
+            entry.path = BytePath(root) + path
             if entry.kind == .hardlink {
                 guard let target = try Self.inside(entry.linkTarget) else {
-                    throw .invalidEntry(name: entry.path, reason: "a hardlink to the tree's root")
+                    throw .invalidEntry(name: entry.path.description, reason: "a hardlink to the tree's root")
                 }
-                entry.linkTarget = root + target
+                entry.linkTarget = BytePath(root) + target
             }
             if !keepOwners || artifact.owner != nil {
                 entry.uid = uid
@@ -156,14 +156,14 @@ struct ArtifactLayer {
     }
 
     /// A member name relative to the tree (`./a/b` → `a/b`), nil for the root itself; `..` and
-    /// absolute names are refused.
-    static func inside(_ name: String) throws(ArchiveError) -> String? {
-        let components = name.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
-        if components.contains("..") || name.contains("\0") {
-            throw .invalidEntry(name: name, reason: "the name leaves the artifact's tree")
+    /// absolute names are refused. Names are kept byte for byte, UTF-8 or not.
+    static func inside(_ name: BytePath) throws(ArchiveError) -> BytePath? {
+        let components = name.components.filter { !$0.isDot }
+        if components.contains(where: \.isDotDot) || name.bytes.contains(0) {
+            throw .invalidEntry(name: name.description, reason: "the name leaves the artifact's tree")
         }
         guard !components.isEmpty else { return nil }
-        return components.joined(separator: "/") + (name.hasSuffix("/") ? "/" : "")
+        return BytePath(joining: components) + (name.hasTrailingSlash ? "/" : "")
     }
 }
 

@@ -12,9 +12,13 @@ import KleinOCI
 ///   attestation annotations (`vnd.docker.reference.type`, `vnd.docker.reference.digest`), so
 ///   runtimes and platform selection skip it, as they skip BuildKit's attestations.
 public enum BuildMediaTypes {
+    /// The `artifactType` of the build-sources manifest.
     public static let sourcesArtifact: MediaType = "application/vnd.klein.build.sources.v1"
+    /// The media type of the embedded spec (the sources manifest's config).
     public static let spec: MediaType = "application/vnd.klein.build.spec.v1+json"
+    /// A source file embedded as it is.
     public static let rawFile: MediaType = "application/octet-stream"
+    /// A Debian package embedded as the .deb.
     public static let debianPackage: MediaType = "application/vnd.debian.binary-package"
     /// in-toto Statement v1 with a SLSA provenance v1 predicate, attached as a referrer.
     public static let provenance: MediaType = "application/vnd.in-toto+json"
@@ -28,7 +32,9 @@ public enum BuildAnnotations {
     public static let role = "dev.klein.build.role"
     /// BuildKit's marker of a manifest that describes another one in the same index.
     public static let referenceType = "vnd.docker.reference.type"
+    /// BuildKit's annotation naming the manifest an attestation describes.
     public static let referenceDigest = "vnd.docker.reference.digest"
+    /// The value of `referenceType` for an attestation manifest.
     public static let attestationManifest = "attestation-manifest"
     /// in-toto predicate type on the provenance layer.
     public static let predicateType = "in-toto.io/predicate-type"

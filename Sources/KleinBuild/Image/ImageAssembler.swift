@@ -19,11 +19,15 @@ struct AssembledArtifact {
 
 /// The objects of a build and their descriptors, in the order `rebuild` compares them.
 public struct BuiltImage: Sendable {
+    /// The build's index.
     public let index: Descriptor
+    /// The image manifest.
     public let image: Descriptor
+    /// The image config.
     public let config: Descriptor
     /// Base layers first, then one per artifact.
     public let layers: [Descriptor]
+    /// The build-sources manifest.
     public let sources: Descriptor
     /// The spec as embedded, with the platform resolved.
     public let spec: BuildSpec

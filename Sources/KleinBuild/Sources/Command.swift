@@ -4,7 +4,9 @@ import KleinSystem
 
 /// Runs a system tool (git, dpkg-deb, apt-get) with a fixed environment: `LC_ALL=C`, `TZ=UTC`, no
 /// git configuration outside the repository (no `autocrlf` or filters from `~/.gitconfig`) and no
-/// inherited variables beyond `PATH` and `HOME`, so what it produces does not depend on the caller.
+/// inherited variables beyond `PATH`, `HOME` and those that only say where to fetch from (`APT_CONFIG`,
+/// proxies), so what it produces does not depend on the caller: every fetched byte is checked against
+/// its pinned hash or commit.
 struct Command {
     let executable: String
     let arguments: [String]
@@ -16,11 +18,14 @@ struct Command {
         self.directory = directory
     }
 
+    /// Inherited variables that choose where sources come from, never what they contain.
+    private static let fetchLocation = ["HOME", "APT_CONFIG", "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"]
+
     private var environment: [String: String] {
         let inherited = ProcessInfo.processInfo.environment
         var environment = ["LC_ALL": "C", "TZ": "UTC", "PATH": inherited["PATH"] ?? "/usr/bin:/bin", "GIT_TERMINAL_PROMPT": "0",
                            "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"]
-        environment["HOME"] = inherited["HOME"]
+        for name in Self.fetchLocation { environment[name] = inherited[name] }
         return environment
     }
 
@@ -36,7 +41,7 @@ struct Command {
                 try output.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             }
         } catch {
-            throw .failed(what: "reading the output of \(executable)", reason: "\(error)")
+            throw .archive(what: "reading the output of \(executable)", error)
         }
         try running.finish()
         return String(decoding: output.bytes, as: UTF8.self)
@@ -51,7 +56,7 @@ struct Command {
         do {
             return StreamingCommand(command: self, running: try launch.start())
         } catch {
-            throw .failed(what: "running \(executable)", reason: "\(error); is it installed?")
+            throw .system(what: "running \(executable)", error)
         }
     }
 }
@@ -78,7 +83,7 @@ final class StreamingCommand {
     /// Reads what is left of the output, waits for the tool and checks its exit status.
     func finish() throws(BuildError) {
         do { try stream.drain() } catch {
-            throw .failed(what: "reading the output of \(command.executable)", reason: "\(error)")
+            throw .archive(what: "reading the output of \(command.executable)", error)
         }
         let message = errors.text
         let termination = process.waitUntilExit()!

@@ -3,6 +3,7 @@ import KleinArchive
 import KleinClient
 import KleinOCI
 import KleinStore
+import KleinSystem
 
 /// An artifact's source as fetched: the blobs that embed it, what its layer is made from, and what
 /// provenance records about it.
@@ -17,7 +18,9 @@ struct FetchedSource {
 
 /// A dependency as provenance records it (in-toto ResourceDescriptor: `uri`, `digest`, `name`).
 public struct ResolvedDependency: Sendable, Hashable {
+    /// The artifact's name (`base` for the base image).
     public var name: String
+    /// Where the source is, as a URI.
     public var uri: String
     /// `sha256` of the embedded bytes, plus `gitCommit` for git sources.
     public var digest: [String: String]
@@ -56,7 +59,7 @@ struct SourceFetcher {
     private func local(_ artifact: BuildSpec.Artifact, path: String) throws(BuildError) -> FetchedSource {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw .source(artifact: artifact.name, reason: "local path \(path): \(String(cString: strerror(errno)))")
+            throw .system(what: "artifact \"\(artifact.name)\": local path", SystemError(operation: "stat", path: path, errno: errno))
         }
         if info.st_mode & S_IFMT == S_IFDIR {
             return try tree(artifact, directory: path, resolved: ResolvedDependency(name: artifact.name, uri: artifact.source.uri, digest: [:]))
@@ -84,7 +87,7 @@ struct SourceFetcher {
             if case let .verificationFailed(_, cause) = error, case let .digestMismatch(expected, actual) = cause {
                 throw .source(artifact: artifact.name, reason: "\(artifact.source.uri) has content \(actual), but the spec pins \(expected)")
             }
-            throw .source(artifact: artifact.name, reason: "storing \(path): \(error)")
+            throw .store(what: "artifact \"\(artifact.name)\": storing \(path)", error)
         }
         var resolved = resolved
         resolved.digest["sha256"] = stored.digest.encoded
@@ -96,7 +99,7 @@ struct SourceFetcher {
     }
 
     private func pinnedDigest(_ hex: String, _ artifact: BuildSpec.Artifact) throws(BuildError) -> Digest {
-        do { return try Digest("sha256:\(hex)") } catch { throw .source(artifact: artifact.name, reason: "sha256 \(hex): \(error)") }
+        do { return try Digest("sha256:\(hex)") } catch { throw .content(what: "artifact \"\(artifact.name)\": sha256 \(hex)", error) }
     }
 
     private func git(_ artifact: BuildSpec.Artifact, url: String, revision: String, path: String?) throws(BuildError) -> FetchedSource {
@@ -134,7 +137,7 @@ struct SourceFetcher {
             package = path
         } else {
             let directory = try work.make("apt")
-            try Command("apt-get", ["download", "--quiet", version.map { "\(name)=\($0)" } ?? name], in: directory).run()
+            try Command("apt-get", ["download", "--quiet", "-o", "Acquire::Retries=3", version.map { "\(name)=\($0)" } ?? name], in: directory).run()
             let found = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.filter { $0.hasSuffix(".deb") } ?? []
             guard found.count == 1 else { throw .source(artifact: artifact.name, reason: "apt-get download \(name) left \(found.count) .deb files") }
             package = "\(directory)/\(found[0])"

@@ -1,4 +1,5 @@
 import Foundation
+import KleinSystem
 
 /// A private temporary directory for one build, verify or rebuild, removed with everything in it
 /// when the operation ends (success or failure).
@@ -8,9 +9,10 @@ final class WorkDirectory: @unchecked Sendable {
 
     init() throws(BuildError) {
         let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        var template = Array("\(base)/klein-build-XXXXXX".utf8CString)
+        let pattern = "\(base)/klein-build-XXXXXX"
+        var template = Array(pattern.utf8CString)
         guard let made = mkdtemp(&template) else {
-            throw .failed(what: "creating a work directory in \(base)", reason: String(cString: strerror(errno)))
+            throw .system(what: "creating a work directory", SystemError(operation: "mkdtemp", path: pattern, errno: errno))
         }
         path = String(cString: made)
     }
@@ -21,8 +23,8 @@ final class WorkDirectory: @unchecked Sendable {
     func make(_ purpose: String) throws(BuildError) -> String {
         counter += 1
         let directory = "\(path)/\(counter)-\(purpose)"
-        guard mkdir(directory, 0o700) == 0 else {
-            throw .failed(what: "creating \(directory)", reason: String(cString: strerror(errno)))
+        do { try FileSystem.makeDirectory(directory, mode: 0o700) } catch {
+            throw .system(what: "creating a work directory", error)
         }
         return directory
     }

@@ -1,6 +1,7 @@
 import Foundation
 import KleinConfig
 import KleinOCI
+import KleinSystem
 
 extension BuildSpec {
     /// Reads and validates a TOML build spec file.
@@ -9,12 +10,13 @@ extension BuildSpec {
     /// `hostPlatform` is the platform used when neither an artifact nor the base names one.
     public static func load(file path: String, sourceDateEpoch: String?, hostPlatform: Platform = .host) throws(BuildError) -> BuildSpec {
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw .failed(what: "reading the build spec \(path)", reason: (error as NSError).localizedDescription)
+        do throws(SystemError) { text = String(decoding: try FileSystem.readFile(path), as: UTF8.self) } catch {
+            throw .system(what: "reading the build spec", error)
         }
         return try parse(toml: text, file: path, sourceDateEpoch: sourceDateEpoch, hostPlatform: hostPlatform)
     }
 
+    /// Reads and validates a TOML build spec held in memory; `file` names it in problems.
     public static func parse(toml text: String, file: String, sourceDateEpoch: String? = nil, hostPlatform: Platform = .host) throws(BuildError) -> BuildSpec {
         let document: ConfigDocument
         do { document = try ConfigDocument(toml: text) } catch { throw .invalidSpec(file: file, problems: [error.problem]) }
@@ -194,7 +196,7 @@ struct SpecParser {
         switch kind {
         case "local":
             guard let file = required("path", "the file or directory, relative to the spec") else { return nil }
-            if file.hasPrefix("/") { reader.problem("\(path).path", "\"\(file)\" is absolute; local paths are relative to the spec so the build is portable") }
+            if PathText.isAbsolute(file) { reader.problem("\(path).path", "\"\(file)\" is absolute; local paths are relative to the spec so the build is portable") }
             return .local(path: file)
         case "git":
             let url = required("url", "the repository URL or path")
@@ -209,7 +211,7 @@ struct SpecParser {
             }
             if ref != nil, !referenceOnly { reader.problem("\(path).ref", "a branch or tag can move; give commit = \"<40 hex>\" instead" + unpinned) }
             if commit == nil, ref == nil, referenceOnly { reader.problem("\(path).ref", "missing; a reference-only git source names a ref or a commit") }
-            if let subpath, subpath.hasPrefix("/") || subpath.split(separator: "/").contains("..") {
+            if let subpath, PathText.isAbsolute(subpath) || PathText.climbs(subpath) {
                 reader.problem("\(path).path", "\"\(subpath)\" must be a relative path inside the repository")
             }
             guard let url else { return nil }
@@ -312,10 +314,10 @@ struct SpecParser {
 
     /// Why `dest` is not a clean absolute path, if it is not.
     static func destProblem(_ dest: String) -> String? {
-        guard dest.hasPrefix("/") else { return "\"\(dest)\" must be an absolute path in the image" }
-        let components = dest.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        let inner = dest.hasSuffix("/") ? components.dropLast() : components
-        if inner.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) || dest.contains("\0") {
+        guard PathText.isAbsolute(dest) else { return "\"\(dest)\" must be an absolute path in the image" }
+        let components = PathText.components(dest).dropFirst()
+        let inner = dest.utf8.last == UInt8(ascii: "/") ? components.dropLast() : components
+        if inner.contains(where: PathText.isEmptyOrDot) || dest.utf8.contains(0) {
             return "\"\(dest)\" must not contain empty, '.' or '..' components"
         }
         return nil

@@ -5,6 +5,7 @@ import KleinOCI
 /// Every value is explicit after validation (defaults applied, the epoch and platform resolved), so
 /// its canonical JSON, embedded in the image, is all a rebuild needs.
 public struct BuildSpec: Sendable, Hashable {
+    /// The only `schema` this version reads.
     public static let schema: Int64 = 1
 
     /// Image name part: lowercase letters, digits, `.`, `_`, `-`.
@@ -25,7 +26,9 @@ public struct BuildSpec: Sendable, Hashable {
 
     /// One artifact: a source, where it goes in the image, and what it sets in the image config.
     public struct Artifact: Sendable, Hashable {
+        /// Unique in the spec; one artifact is `main`.
         public var name: String
+        /// Where the bytes come from and what pins them.
         public var source: Source
         /// Absolute path in the image: the file for a single-file source, the directory for a tree.
         public var dest: String
@@ -35,29 +38,42 @@ public struct BuildSpec: Sendable, Hashable {
         public var owner: Owner?
         /// The source need not be pinned; verify reports it as reference only.
         public var referenceOnly: Bool
+        /// Image config values the artifact sets.
         public var settings: ImageSettings
     }
 
+    /// A numeric owner, `uid:gid`.
     public struct Owner: Sendable, Hashable, CustomStringConvertible {
+        /// The user id.
         public var uid: Int64
+        /// The group id.
         public var gid: Int64
+        /// `uid:gid`.
         public var description: String { "\(uid):\(gid)" }
     }
 
     /// Image config values an artifact sets (image-spec config.md, `config`); later artifacts override earlier ones.
     public struct ImageSettings: Sendable, Hashable {
+        /// `Entrypoint`.
         public var entrypoint: [String]?
+        /// `Cmd`.
         public var cmd: [String]?
         /// `KEY=value`, in order.
         public var env: [String]?
+        /// `WorkingDir`.
         public var workdir: String?
+        /// `User`.
         public var user: String?
+        /// `Labels`, merged over earlier artifacts' labels.
         public var labels: [String: String]?
         /// `PORT/PROTO`, e.g. `8080/tcp`.
         public var exposedPorts: [String]?
+        /// `StopSignal`.
         public var stopSignal: String?
+        /// The platform the artifact is built for; it sets the image's.
         public var platform: Platform?
 
+        /// No settings.
         public init() {}
     }
 
@@ -74,6 +90,7 @@ public struct BuildSpec: Sendable, Hashable {
         /// An OCI artifact whose titled layers become files (oras layout), or an image whose layers are flattened.
         case oci(ImageSource)
 
+        /// The source's kind as the spec writes it: `local`, `git`, `url`, `deb`, `oci`.
         public var kind: String {
             switch self {
             case .local: "local"
@@ -89,17 +106,20 @@ public struct BuildSpec: Sendable, Hashable {
 /// An image or artifact named by digest, in an OCI layout (`oci:PATH@sha256:…`, relative to the spec)
 /// or a registry (`host/repo@sha256:…`).
 public struct ImageSource: Sendable, Hashable, CustomStringConvertible {
+    /// Where the image is.
     public enum Location: Sendable, Hashable {
         case layout(path: String)
         case registry(Reference)
     }
 
+    /// Where the image is.
     public var location: Location
     /// `nil` only for reference-only artifacts.
     public var digest: Digest?
     /// As written in the spec.
     public var text: String
 
+    /// The source as written in the spec.
     public var description: String { text }
 
     /// Parses `oci:PATH@DIGEST`, `oci:PATH:TAG`, `REF@DIGEST` or `REF:TAG`.

@@ -3,34 +3,35 @@
 ///
 /// The scheme and the parameter names are compared case-insensitively, so both are stored lowercased;
 /// parameter values are kept exactly as sent, with quoted-string escapes (RFC 7230 §3.2.6) removed.
-public struct AuthChallenge: Sendable, Equatable {
+package struct AuthChallenge: Sendable, Equatable {
     /// The auth-scheme, lowercased: `basic`, `bearer`, ….
-    public var scheme: String
+    package var scheme: String
     /// The auth-params, keyed by lowercased name. When a name repeats, the first value wins.
-    public var parameters: [String: String]
+    package var parameters: [String: String]
 
-    public init(scheme: String, parameters: [String: String] = [:]) {
+    /// A challenge of `scheme` with `parameters`, the scheme and parameter names lowercased as the parser does.
+    package init(scheme: String, parameters: [String: String] = [:]) {
         self.scheme = scheme.lowercased()
         self.parameters = Dictionary(parameters.map { ($0.key.lowercased(), $0.value) }) { first, _ in first }
     }
 
     /// The protection space (RFC 7235 §2.2); for Bearer, the token endpoint URL.
-    public var realm: String? { parameters["realm"] }
+    package var realm: String? { parameters["realm"] }
     /// The docker token spec's `service` parameter, passed back to the token endpoint.
-    public var service: String? { parameters["service"] }
+    package var service: String? { parameters["service"] }
     /// The scope the registry asks for, e.g. `repository:library/alpine:pull` (RFC 6750 §3).
-    public var scope: String? { parameters["scope"] }
+    package var scope: String? { parameters["scope"] }
     /// The error code of a refused token (RFC 6750 §3.1), e.g. `invalid_token`.
-    public var error: String? { parameters["error"] }
+    package var error: String? { parameters["error"] }
     /// The token was valid but lacked the scope this request needs (RFC 6750 §3.1).
-    public var isInsufficientScope: Bool { error == "insufficient_scope" }
+    package var isInsufficientScope: Bool { error == "insufficient_scope" }
 
     /// Parses every challenge in the given `WWW-Authenticate` header values.
     ///
     /// Each value may hold several challenges separated by commas (RFC 7235 §4.1).
     /// Challenges carrying a token68 instead of parameters are returned without parameters;
     /// text that fits neither form is skipped. Never fails: hostile input yields fewer challenges.
-    public static func parse(_ headerValues: [String]) -> [AuthChallenge] {
+    package static func parse(_ headerValues: [String]) -> [AuthChallenge] {
         headerValues.flatMap { value in
             var scanner = ChallengeScanner(Array(value.utf8))
             return scanner.challenges()

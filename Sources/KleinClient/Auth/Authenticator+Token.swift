@@ -55,7 +55,7 @@ extension Authenticator {
             let body = try await response.body.collect(upTo: 1 << 20)
             return TokenResponse(status: Int(response.status.code), body: Array(body.readableBytesView))
         } catch {
-            throw .unreachable(registry: registry, reason: "token service \(realm): \(RegistryClient.describe(error))")
+            throw .transport(TransportError(endpoint: registry, request: "token service \(realm)", stage: .connecting, underlying: error))
         }
     }
 

@@ -149,8 +149,7 @@ extension CredentialHelper {
             launch.standardError = .pipe
             running = try launch.start()
         } catch {
-            let reason = String(cString: strerror(error.errno))
-            throw .credentialHelper(name: name, reason: error.operation == "start" ? "cannot start \(executable): \(reason)" : "\(error)")
+            throw .system(error)
         }
         let process = running.process
         let deadline = ContinuousClock.now + timeout
@@ -179,7 +178,7 @@ extension CredentialHelper {
             let ready = poll(&fds, nfds_t(fds.count), try milliseconds(until: deadline, verb: verb))
             if ready < 0 {
                 if errno == EINTR { continue }
-                throw systemFailure("cannot wait for its output")
+                throw .system(SystemError(operation: "poll the output of", path: executable, errno: errno))
             }
             for index in fds.indices where fds[index].fd >= 0 && fds[index].revents != 0 {
                 let count = (try? buffer.withUnsafeMutableBytes { (raw) throws(SystemError) in try files[index].read(into: raw) }) ?? 0
@@ -209,9 +208,5 @@ extension CredentialHelper {
 
     private func timedOut(_ verb: String) -> ClientError {
         .credentialHelper(name: name, reason: "\(verb) did not finish within \(timeout) and was killed")
-    }
-
-    private func systemFailure(_ what: String) -> ClientError {
-        .credentialHelper(name: name, reason: "\(what): \(String(cString: strerror(errno)))")
     }
 }

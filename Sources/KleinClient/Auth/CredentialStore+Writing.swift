@@ -83,7 +83,7 @@ extension CredentialStore {
             try FileSystem.makeDirectories(directory, mode: 0o700)
             try FileSystem.writeAtomically(JSONValue.object(document).canonicalBytes + [0x0A], to: target, scratch: directory, mode: 0o600)
         } catch {
-            throw .credentials(source: path, reason: "cannot be written: \(error)")
+            throw .system(error)
         }
     }
 

@@ -130,13 +130,13 @@ extension CredentialStore {
 
     /// The top-level object of the JSON file at `path`, or nil when there is no such file.
     static func readDocument(_ path: String) throws(ClientError) -> [String: JSONValue]? {
-        let contents: [UInt8]?
+        let bytes: [UInt8]
         do throws(SystemError) {
-            contents = try readFile(path)
+            bytes = try FileSystem.readFile(path, limit: maximumFileSize + 1)
         } catch {
-            throw .credentials(source: path, reason: "cannot \(error.operation): \(String(cString: strerror(error.errno)))")
+            if error.errno == ENOENT || error.errno == ENOTDIR { return nil }
+            throw .system(error)
         }
-        guard let bytes = contents else { return nil }
         guard bytes.count <= maximumFileSize else {
             throw .credentials(source: path, reason: "is larger than the \(maximumFileSize) bytes allowed")
         }
@@ -149,23 +149,6 @@ extension CredentialStore {
             throw .credentials(source: path, reason: "is not a JSON object")
         }
         return object
-    }
-
-    /// The file's bytes, at most `maximumFileSize + 1` of them; nil when it does not exist.
-    private static func readFile(_ path: String) throws(SystemError) -> [UInt8]? {
-        let file: POSIXFile
-        do throws(SystemError) {
-            file = try POSIXFile.open(path, flags: O_RDONLY)
-        } catch {
-            if error.errno == ENOENT || error.errno == ENOTDIR { return nil }
-            throw error
-        }
-        let size = min(try file.size(), maximumFileSize + 1)
-        var buffer = [UInt8](repeating: 0, count: Int(size))
-        let count = try buffer.withUnsafeMutableBytes { raw in
-            Result { () throws(SystemError) in try file.readFully(into: raw) }
-        }.get()
-        return Array(buffer[..<count])
     }
 
     /// The `auths` object; empty when absent.

@@ -15,6 +15,7 @@ public enum RegistryCredential: Sendable, Equatable, CustomStringConvertible, Cu
     /// The RFC 7617 `Authorization` header value `Basic base64(user:password)`; nil for an identity token.
     public var basicAuthorizationHeader: String? { authField.map { "Basic \($0)" } }
 
+    /// What kind of credential it is, with the user name but never the secret.
     public var description: String {
         switch self {
         case let .basic(username, _): "basic credentials for user \"\(username)\""
@@ -22,6 +23,7 @@ public enum RegistryCredential: Sendable, Equatable, CustomStringConvertible, Cu
         }
     }
 
+    /// The same as `description`: no secret.
     public var debugDescription: String { description }
 }
 

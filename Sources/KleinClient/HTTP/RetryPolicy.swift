@@ -8,8 +8,10 @@ public struct RetryPolicy: Sendable {
     public var attempts: Int
     /// The first backoff; each later one doubles, up to `maximumDelay`.
     public var initialDelay: Duration
+    /// The longest backoff between attempts (a server's `Retry-After` may ask for up to three times this).
     public var maximumDelay: Duration
 
+    /// A policy of `attempts` attempts in all (at least one), backing off from `initialDelay` up to `maximumDelay`.
     public init(attempts: Int = 5, initialDelay: Duration = .milliseconds(200), maximumDelay: Duration = .seconds(10)) {
         self.attempts = max(1, attempts)
         self.initialDelay = initialDelay
@@ -52,7 +54,7 @@ public struct RetryPolicy: Sendable {
 extension RetryPolicy {
     /// Waits before attempt `attempt + 1`; a cancelled task stops waiting with an error.
     func pause(afterAttempt attempt: Int, retryAfter: String? = nil) async throws(ClientError) {
-        do { try await Task.sleep(for: delay(afterAttempt: attempt, retryAfter: retryAfter)) } catch { throw .invalidRequest("cancelled") }
+        do { try await Task.sleep(for: delay(afterAttempt: attempt, retryAfter: retryAfter)) } catch { throw .cancelled }
     }
 
     /// Runs a whole operation again while it fails transiently, up to `attempts` times; `beforeRetry`
@@ -63,7 +65,7 @@ extension RetryPolicy {
             do throws(ClientError) {
                 return try await operation()
             } catch {
-                guard error.isTransient, attempt < attempts else { throw error }
+                guard error.isRetryable, attempt < attempts else { throw error }
                 beforeRetry()
                 try await pause(afterAttempt: attempt)
                 attempt += 1

@@ -31,7 +31,8 @@ final class DestinationWriter: Sendable {
         } catch let error as ClientError {
             throw error
         } catch {
-            throw .invalidRequest("copy cancelled: \(error)")
+            // The group's tasks throw only ClientError: anything else is the group's cancellation.
+            throw .cancelled
         }
     }
 

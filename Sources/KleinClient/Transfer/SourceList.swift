@@ -124,8 +124,13 @@ public final class SourceList: ContentSource {
                     do {
                         buffer = try await inner.next()
                     } catch {
-                        // Cut off: the next source resumes at `position`.
-                        lastFailure = ClientError.reading(list.sources[source].description, error)
+                        let failure = ClientError.reading(list.sources[source].description, error)
+                        // A cancelled copy stops; any other failure cuts this source off, and the next resumes at `position`.
+                        if case .cancelled = failure {
+                            finished = true
+                            throw failure
+                        }
+                        lastFailure = failure
                         current = nil
                         continue
                     }

@@ -4,12 +4,15 @@ import KleinStore
 /// A manifest made here and not stored anywhere yet, with its blobs as local files or bytes: the source
 /// when pushing an artifact straight from files.
 public struct StagedContent: Sendable {
+    /// Where one blob's bytes are.
     public enum Blob: Sendable {
         case file(String)
         case bytes([UInt8])
     }
 
+    /// The manifest, as its canonical bytes.
     public let manifest: FetchedManifest
+    /// Every blob the manifest references, by digest.
     public let blobs: [Digest: Blob]
 
     /// A manifest made by the caller, with every blob it references.
@@ -30,10 +33,10 @@ public struct StagedContent: Sendable {
     public static func artifact(files: [OCILayout.ArtifactFile], artifactType: MediaType, annotations: [String: String]?,
                                 subject: Descriptor?) throws(ClientError) -> StagedContent {
         var blobs: [Digest: Blob] = [:]
-        var titles = Set<String>()
+        var titles = Set<[UInt8]>()  // file names: bytes, not canonically equivalent text
         var layers: [Descriptor] = []
         for file in files {
-            guard titles.insert(file.title).inserted else { throw .invalidRequest("two files are titled \"\(file.title)\"") }
+            guard titles.insert(Array(file.title.utf8)).inserted else { throw .invalidRequest("two files are titled \"\(file.title)\"") }
             let (digest, size) = try RegistryClient.storeCall { () throws(StoreError) in try FileHashing.digest(ofFileAt: file.path) }
             layers.append(Descriptor(mediaType: file.mediaType, digest: digest, size: size, annotations: [AnnotationKey.title: file.title]))
             blobs[digest] = .file(file.path)

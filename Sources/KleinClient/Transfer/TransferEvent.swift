@@ -21,4 +21,5 @@ public enum BlobOutcome: String, Sendable {
     case mounted
 }
 
+/// Told of each step of a copy, from any task.
 public typealias TransferObserver = @Sendable (TransferEvent) -> Void

@@ -17,16 +17,19 @@ public enum JSONValue: Hashable, Sendable {
         return nil
     }
 
+    /// The string, when this is one.
     public var stringValue: String? {
         if case let .string(value) = self { return value }
         return nil
     }
 
+    /// The members, when this is an object.
     public var objectValue: [String: JSONValue]? {
         if case let .object(value) = self { return value }
         return nil
     }
 
+    /// The elements, when this is an array.
     public var arrayValue: [JSONValue]? {
         if case let .array(value) = self { return value }
         return nil

@@ -3,13 +3,18 @@ extension RuntimeSpec {
     public struct Linux: Sendable, Hashable {
         /// Namespace types (`pid`, `network`, …), each a new namespace.
         public var namespaces: [String]
+        /// Device nodes to create in `/dev`.
         public var devices: [Device]
+        /// Cgroup limits.
         public var resources: Resources
         /// Set by `klein run` (`<cgroup parent>/<container id>`); runc picks one when nil.
         public var cgroupsPath: String?
+        /// Paths hidden from the container.
         public var maskedPaths: [String]
+        /// Paths the container sees read-only.
         public var readonlyPaths: [String]
 
+        /// Linux settings with the given parts.
         public init(namespaces: [String], devices: [Device], resources: Resources, cgroupsPath: String?, maskedPaths: [String], readonlyPaths: [String]) {
             self.namespaces = namespaces
             self.devices = devices
@@ -33,15 +38,22 @@ extension RuntimeSpec {
 
     /// config-linux.md, "devices": a node the runtime creates in the container's `/dev`.
     public struct Device: Sendable, Hashable {
+        /// Where the node is created in the container.
         public var path: String
         /// `c` or `b`.
         public var type: String
+        /// The device's major number.
         public var major: Int64
+        /// The device's minor number.
         public var minor: Int64
+        /// The node's permission bits.
         public var fileMode: UInt32
+        /// The node's owner.
         public var uid: UInt32
+        /// The node's group.
         public var gid: UInt32
 
+        /// A device node with the given fields.
         public init(path: String, type: String, major: Int64, minor: Int64, fileMode: UInt32, uid: UInt32, gid: UInt32) {
             self.path = path
             self.type = type
@@ -62,12 +74,18 @@ extension RuntimeSpec {
     public struct Resources: Sendable, Hashable {
         /// Device cgroup rules, in order; the first denies everything.
         public var devices: [DeviceRule]
+        /// `memory.limit` in bytes.
         public var memoryLimit: Int64?
+        /// `cpu.shares`: relative CPU weight.
         public var cpuShares: UInt64?
+        /// `cpu.quota`: microseconds of CPU time per `cpuPeriod`.
         public var cpuQuota: Int64?
+        /// `cpu.period` in microseconds.
         public var cpuPeriod: UInt64?
+        /// `pids.limit`: the most processes at once.
         public var pidsLimit: Int64?
 
+        /// Limits with the given fields; nil ones are not set.
         public init(devices: [DeviceRule], memoryLimit: Int64? = nil, cpuShares: UInt64? = nil, cpuQuota: Int64? = nil,
                     cpuPeriod: UInt64? = nil, pidsLimit: Int64? = nil) {
             self.devices = devices
@@ -94,13 +112,18 @@ extension RuntimeSpec {
 
     /// config-linux.md, "Device allowlist".
     public struct DeviceRule: Sendable, Hashable {
+        /// Whether the rule allows (or denies) access.
         public var allow: Bool
         /// `a`, `c` or `b`; nil for all.
         public var type: String?
+        /// The major number; nil for all.
         public var major: Int64?
+        /// The minor number; nil for all.
         public var minor: Int64?
+        /// `r`, `w` and `m` (mknod), combined.
         public var access: String
 
+        /// A rule with the given fields; the defaults match every device for every access.
         public init(allow: Bool, type: String? = nil, major: Int64? = nil, minor: Int64? = nil, access: String = "rwm") {
             self.allow = allow
             self.type = type

@@ -4,14 +4,20 @@
 public struct RuntimeSpec: Sendable, Hashable {
     /// The runtime-spec version the document follows (`runc` 1.1 reads 1.0.x).
     public var ociVersion = "1.0.2"
+    /// The container's process.
     public var process: Process
+    /// The root file system.
     public var root: Root
+    /// The container's host name (in its own UTS namespace).
     public var hostname: String?
     /// In the order they are mounted: a parent before anything below it.
     public var mounts: [Mount]
+    /// Arbitrary metadata; omitted when empty.
     public var annotations: [String: String]
+    /// Linux namespaces, devices, cgroups and masked paths.
     public var linux: Linux
 
+    /// A configuration of these parts, at `ociVersion` 1.0.2.
     public init(process: Process, root: Root, hostname: String?, mounts: [Mount], annotations: [String: String], linux: Linux) {
         self.process = process
         self.root = root
@@ -21,6 +27,7 @@ public struct RuntimeSpec: Sendable, Hashable {
         self.linux = linux
     }
 
+    /// The `config.json` document.
     public var jsonValue: JSONValue {
         var object = JSONObjectBuilder()
         object.set("ociVersion", ociVersion)
@@ -37,8 +44,10 @@ public struct RuntimeSpec: Sendable, Hashable {
     public struct Root: Sendable, Hashable {
         /// Relative to the bundle directory.
         public var path: String
+        /// Whether the root file system is mounted read-only.
         public var readonly: Bool
 
+        /// The root at `path` in the bundle.
         public init(path: String = "rootfs", readonly: Bool) {
             self.path = path
             self.readonly = readonly
@@ -49,12 +58,16 @@ public struct RuntimeSpec: Sendable, Hashable {
 
     /// config.md, "mounts".
     public struct Mount: Sendable, Hashable {
+        /// Absolute path in the container.
         public var destination: String
+        /// The file system type (`proc`, `tmpfs`, `bind`, …).
         public var type: String?
         /// For bind mounts, absolute or relative to the bundle directory.
         public var source: String?
+        /// Mount options (`nosuid`, `ro`, `rbind`, …).
         public var options: [String]
 
+        /// A mount of `source` (of `type`) at `destination` with `options`.
         public init(destination: String, type: String?, source: String?, options: [String] = []) {
             self.destination = destination
             self.type = type

@@ -11,20 +11,29 @@ public struct Event: Sendable, Hashable {
     public let time: String
     /// Who asked for it (`--actor`, else user@host).
     public let actor: String
+    /// What happened.
     public let kind: Kind
+    /// What the event records (the release, the deployment), as canonical JSON.
     public let payload: JSONValue
     /// The hash of event `sequence - 1`; nil for the first event.
     public let previous: Digest?
     /// The hash this event was stored with.
     public let hash: Digest
 
+    /// The kind of an event, as stored: an open set of dotted names.
     public struct Kind: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        /// The stored name, e.g. `release.created`.
         public let rawValue: String
+        /// The kind stored as `rawValue`.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// The stored name.
         public var description: String { rawValue }
 
+        /// A release was recorded.
         public static let releaseCreated = Kind(rawValue: "release.created")
+        /// A release was asked to run.
         public static let deployRequested = Kind(rawValue: "deploy.requested")
+        /// An app was rolled back to an earlier release.
         public static let rollback = Kind(rawValue: "rollback")
     }
 

@@ -8,16 +8,17 @@ import KleinSystem
 /// cannot rewrite history without first dropping them; `verify` catches whoever does.
 public final class SQLiteEventStore: EventStore {
     private let database: DatabasePool
+    /// The database's path.
     public let name: String
 
+    /// Opens the log at `path`, creating the database and its directories when missing.
     public init(path: String) throws(PlatformError) {
         name = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         database = try PlatformError.wrap("opening the event log \(path)") {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
+            try FileSystem.makeDirectories(FileSystem.parent(of: path))
             let pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
             return pool
@@ -38,6 +39,7 @@ public final class SQLiteEventStore: EventStore {
         return migrator
     }
 
+    /// Appends inside an immediate transaction, so concurrent writers, in threads or processes, still form one chain.
     public func append(kind: Event.Kind, actor: String, payload: JSONValue, at time: Date) async throws(PlatformError) -> Event {
         let stamp = Event.timestamp(time)
         return try await PlatformError.wrap("appending to the event log \(name)") {
@@ -62,6 +64,7 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
+    /// Every event, in sequence order, as stored.
     public func events() async throws(PlatformError) -> [Event] {
         let name = name
         return try await PlatformError.wrap("reading the event log \(name)") {

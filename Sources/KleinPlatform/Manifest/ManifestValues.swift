@@ -1,4 +1,5 @@
 import KleinConfig
+import KleinSystem
 
 /// The canonical form of one scalar (or list of scalars) of a platform manifest, or nil after
 /// recording what is wrong with it.
@@ -44,7 +45,7 @@ struct ManifestValues {
             return raw
         case .httpPath:
             guard case let .string(text) = raw else { return mismatch(raw, "a request path such as \"/healthz\"", at: path) }
-            guard text.hasPrefix("/"), !text.contains(where: { $0.isWhitespace || ($0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? false) }) else {
+            guard PathText.isAbsolute(text), !text.contains(where: { $0.isWhitespace || ($0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? false) }) else {
                 return fail(path, "\"\(text)\" is not a request path: it must start with '/' and contain no spaces or control characters")
             }
             return raw
@@ -174,14 +175,13 @@ struct ManifestValues {
 
     /// Why `text` is not an absolute, normalized path (and, for a mount, not a reserved one), or nil.
     static func pathProblem(_ text: String, mount: Bool) -> String? {
-        guard text.hasPrefix("/") else { return "\"\(text)\" is not absolute; it must start with '/'" }
-        let components = text.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        if text != "/", components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+        guard PathText.isAbsolute(text) else { return "\"\(text)\" is not absolute; it must start with '/'" }
+        if text != "/", PathText.components(text).dropFirst().contains(where: PathText.isEmptyOrDot) {
             return "\"\(text)\" is not normalized: no empty, '.' or '..' components and no trailing '/'"
         }
         guard mount else { return nil }
         if text == "/" { return "\"/\" would hide the whole image; mount below it" }
-        if let reserved = ManifestSchema.reservedMountRoots.first(where: { text == $0 || text.hasPrefix($0 + "/") }) {
+        if let reserved = ManifestSchema.reservedMountRoots.first(where: { PathText.isWithin(text, $0) }) {
             return "\"\(text)\" would shadow \(reserved), which the runtime provides; mount somewhere else"
         }
         return nil

@@ -1,6 +1,7 @@
 import Foundation
 import KleinConfig
 import KleinOCI
+import KleinSystem
 
 /// A validated platform manifest (`klein.platform.toml`, schema 1): how to run an image, with every
 /// default applied. Its identity is `contentHash`, the digest of the effective manifest's canonical
@@ -112,13 +113,11 @@ extension PlatformManifest {
     /// Reads and validates a manifest file, keeping its bytes (`source`) beside the effective manifest.
     public static func load(file path: String) throws(PlatformError) -> (manifest: PlatformManifest, source: [UInt8]) {
         let bytes: [UInt8]
-        do {
-            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-            defer { try? handle.close() }
+        do throws(SystemError) {
             // One byte more than allowed, so an oversized file is refused without reading all of it.
-            bytes = Array(try handle.read(upToCount: maximumSize + 1) ?? Data())
+            bytes = try FileSystem.readFile(path, limit: Int64(maximumSize) + 1)
         } catch {
-            throw .failed(what: "reading the platform manifest \(path)", reason: (error as NSError).localizedDescription)
+            throw .system(what: "reading the platform manifest", error)
         }
         return (try validate(toml: bytes, file: path), bytes)
     }

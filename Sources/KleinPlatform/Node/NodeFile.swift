@@ -1,6 +1,7 @@
 import Foundation
 import KleinConfig
 import KleinOCI
+import KleinSystem
 
 /// `node.toml`: what a node knows about itself (see `NodeConfiguration`). Every key is optional; the
 /// defaults keep volumes and secrets under the data directory.
@@ -27,8 +28,8 @@ public enum NodeFile {
         var node = NodeConfiguration(platform: .host, volumesDirectory: "\(base)/volumes", secretsDirectory: "\(base)/secrets")
         guard let path else { return node }
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw .failed(what: "reading the node configuration \(path)", reason: (error as NSError).localizedDescription)
+        do throws(SystemError) { text = String(decoding: try FileSystem.readFile(path), as: UTF8.self) } catch {
+            throw .system(what: "reading the node configuration", error)
         }
         let reader: ConfigReader
         do { reader = ConfigReader(try ConfigDocument(toml: text)) } catch { throw .invalidManifest(file: path, problems: [error.problem]) }
@@ -78,7 +79,7 @@ public enum NodeFile {
             if let kind, !gpuKinds.contains(kind) { reader.problem("\(path).kind", "must be one of \(gpuKinds.joined(separator: ", ")), found \"\(kind)\"") }
             let devices = reader.strings(members, "devices", at: "\(path).devices") ?? []
             if devices.isEmpty { reader.problem("\(path).devices", "must list the GPU's device nodes, such as [\"/dev/nvidia0\"]") }
-            for device in devices where !device.hasPrefix("/dev/") || device.split(separator: "/").contains("..") {
+            for device in devices where !PathText.isWithin(device, "/dev") || device == "/dev" || PathText.climbs(device) {
                 reader.problem("\(path).devices", "\"\(device)\" is not a path under /dev")
             }
             if let kind { result.append(NodeConfiguration.GPU(kind: kind, devices: devices)) }

@@ -4,11 +4,14 @@ import KleinOCI
 /// runs and where the image was found. Its identity is the digest of its OCI artifact manifest
 /// (`artifact`), which both halves of the pair determine.
 public struct Release: Sendable, Hashable {
+    /// The `artifactType` of a release's OCI artifact manifest.
     public static let artifactType: MediaType = "application/vnd.klein.release.v1"
+    /// The media type of the artifact's layer: the canonical platform manifest.
     public static let manifestMediaType: MediaType = "application/vnd.klein.platform.manifest.v1+json"
     /// Annotation naming the app on the release artifact.
     public static let appAnnotation = "dev.klein.release.app"
 
+    /// The app the release runs (the platform manifest's `app`).
     public let app: String
     /// The reference the image was given by when the release was created (its tag, if any).
     public let imageReference: String
@@ -19,6 +22,7 @@ public struct Release: Sendable, Hashable {
     /// The platform manifest's TOML as written.
     public let manifestSource: String
 
+    /// A release of `image` with the canonical platform manifest `manifest`; the image descriptor keeps only media type, digest and size.
     public init(app: String, imageReference: String, image: Descriptor, manifest: [UInt8], manifestSource: String) {
         self.app = app
         self.imageReference = imageReference
@@ -27,6 +31,7 @@ public struct Release: Sendable, Hashable {
         self.manifestSource = manifestSource
     }
 
+    /// The platform manifest half of the release's identity: the digest of `manifest`.
     public var manifestHash: Digest { .of(manifest) }
 
     /// The release as an OCI artifact: the empty config, the canonical platform manifest as its one
@@ -73,7 +78,9 @@ extension Release {
             throw fail("lacks app, image, manifest or release")
         }
         let descriptor: Descriptor
-        do { descriptor = try Descriptor(json: descriptorJSON, path: "image.descriptor") } catch { throw fail("has a bad image descriptor: \(error)") }
+        do { descriptor = try Descriptor(json: descriptorJSON, path: "image.descriptor") } catch {
+            throw .content(what: "event \(sequence): the image descriptor of a release.created event", error)
+        }
         self.init(app: app, imageReference: reference, image: descriptor, manifest: effective.canonicalBytes, manifestSource: source)
         guard id.description == recordedID else { throw fail("records release \(recordedID), but its content gives \(id)") }
     }

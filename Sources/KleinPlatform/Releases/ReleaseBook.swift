@@ -4,19 +4,25 @@ import KleinOCI
 /// Releases and their deployments, read from and appended to the event log. Nothing here changes
 /// a recorded event: creating, deploying and rolling back each append one.
 public struct ReleaseBook: Sendable {
+    /// The event log releases are read from and appended to.
     public let log: any EventStore
 
+    /// A book kept in `log`.
     public init(log: any EventStore) { self.log = log }
 
     /// One release as the log knows it: when it was created and by whom.
     public struct Entry: Sendable {
+        /// The release.
         public let release: Release
+        /// The event that recorded it.
         public let created: Event
     }
 
     /// A change of what an app runs: a deploy request or a rollback.
     public struct Deployment: Sendable {
+        /// The release deployed.
         public let release: Release
+        /// The deploy or rollback event.
         public let event: Event
     }
 

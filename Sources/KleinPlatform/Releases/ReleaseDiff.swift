@@ -3,7 +3,9 @@ import KleinOCI
 /// What changed from one release to another: the image digest and each key of the effective
 /// platform manifest that was added, removed or changed.
 public struct ReleaseDiff: Sendable {
+    /// One key of the platform manifest that differs.
     public struct Change: Sendable, Hashable {
+        /// The key's dotted path, e.g. `resources.memory`.
         public let key: String
         /// Canonical JSON of the value in the first release; nil when the key is new.
         public let old: String?
@@ -11,9 +13,12 @@ public struct ReleaseDiff: Sendable {
         public let new: String?
     }
 
+    /// Whether the image digest differs.
     public let imageChanged: Bool
+    /// The keys that differ, sorted.
     public let changes: [Change]
 
+    /// The differences from `a` to `b`.
     public init(from a: Release, to b: Release) {
         imageChanged = a.image.digest != b.image.digest
         let old = Self.flatten((try? JSONParser.parse(a.manifest)) ?? .null)

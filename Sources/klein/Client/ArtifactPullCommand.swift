@@ -65,15 +65,14 @@ enum ArtifactFiles {
 
     /// The titled layers, with every title checked: relative, no `.`/`..`/empty components, no NUL, unique.
     static func plan(_ layers: [Descriptor]) throws -> [File] {
-        var seen = Set<String>()
+        // Titles are file names: compared as bytes, as the file system will.
+        var seen = Set<[UInt8]>()
         return try layers.compactMap { layer in
             guard let title = layer.annotations?[AnnotationKey.title] else { return nil }
-            let components = title.split(separator: "/", omittingEmptySubsequences: false)
-            guard !title.isEmpty, !title.hasPrefix("/"), !title.contains("\0"),
-                  components.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
+            guard !title.utf8.contains(0), !PathText.components(title).contains(where: PathText.isEmptyOrDot) else {
                 throw CLIError("refusing layer \(layer.digest): its title \"\(title)\" would escape the output directory")
             }
-            guard seen.insert(title).inserted else { throw CLIError("two layers are titled \"\(title)\"") }
+            guard seen.insert(Array(title.utf8)).inserted else { throw CLIError("two layers are titled \"\(title)\"") }
             return File(title: title, digest: layer.digest)
         }
     }
@@ -83,7 +82,7 @@ enum ArtifactFiles {
     static func place(_ files: [File], from layout: OCILayout, into directory: String) throws {
         for file in files {
             var parent = directory
-            for component in file.title.split(separator: "/").dropLast() {
+            for component in PathText.components(file.title).dropLast() {
                 parent += "/\(component)"
                 var status = stat()
                 if lstat(parent, &status) == 0 {

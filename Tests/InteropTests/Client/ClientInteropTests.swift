@@ -99,8 +99,11 @@ import Testing
         }
     }
 
-    /// A title that climbs out of the output directory is refused and nothing is written.
-    @Test func artifactPullRefusesPathTraversal() async throws {
+    /// A title that climbs out of the output directory is refused and nothing is written: also when a
+    /// combining mark after the `/` makes Swift's `Character` view see no separator (`"/\u{338}"` is
+    /// one `Character`) while the kernel still splits there.
+    @Test(arguments: ["../escaped.txt", "../\u{338}escaped.txt"])
+    func artifactPullRefusesPathTraversal(title: String) async throws {
         let scratch = try Scratch()
         try await RegistryUnderTest.with(.klein) { registry in
             let host = registry.host
@@ -108,7 +111,7 @@ import Testing
             try await registry.http.pushBlob("evil/art", TestContent.emptyConfig)
             try await registry.http.pushBlob("evil/art", payload)
             var layer = payload.descriptor
-            layer["annotations"] = ["org.opencontainers.image.title": "../escaped.txt"]
+            layer["annotations"] = ["org.opencontainers.image.title": title]
             let manifest = TestBlob(try JSONSerialization.data(withJSONObject: [
                 "schemaVersion": 2, "mediaType": TestContent.manifestType, "artifactType": "application/vnd.example",
                 "config": TestContent.emptyConfig.descriptor, "layers": [layer],
@@ -116,8 +119,7 @@ import Testing
             try await registry.http.pushManifest("evil/art", "v1", manifest)
             let error = try Tools.kleinFailure("artifact", "pull", "\(host)/evil/art:v1", "-o", "\(scratch.path)/out")
             #expect(error.contains("escape"), "traversal refusal: \(error)")
-            #expect(!FileManager.default.fileExists(atPath: "\(scratch.path)/escaped.txt"))
-            #expect(!FileManager.default.fileExists(atPath: "\(scratch.path)/out"))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path).isEmpty, "written beside the output directory")
         }
     }
 }

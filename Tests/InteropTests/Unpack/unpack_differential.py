@@ -9,9 +9,11 @@ A divergence is minimized (entries and layers dropped while it persists) and pri
 cases where a peer is wrong are classified by `peer_is_wrong` and counted apart. The last line reads
 `N cases agree, M diverge unexplained`; the exit status is 1 when M is not 0.
 """
-import argparse, hashlib, io, json, os, random, shutil, stat, subprocess, sys, tarfile
+import argparse, hashlib, io, json, os, random, re, shutil, stat, subprocess, sys, tarfile
 
-NAMES = ["a", "b", "dir", "f", "caf\u00e9", "cafe\u0301", "Name", "name", "\u00fc" * 3, "long-" + "x" * 110]
+# Names that are not UTF-8 are spelled as surrogate escapes (PEP 383): `caf\udce9` is the bytes `caf\xe9`.
+NAMES = ["a", "b", "dir", "f", "caf\u00e9", "cafe\u0301", "caf\udce9", "\udcff\udcfe", "Name", "name", "\u00fc" * 3,
+         "long-" + "x" * 110, "long-\udcff" + "x" * 110]
 MODES = [0o644, 0o755, 0o600, 0o700, 0o4755, 0o2755, 0o1777]
 
 
@@ -148,7 +150,8 @@ def snapshot(root):
 
 
 def run(command, **kw):
-    return subprocess.run(command, capture_output=True, text=True, **kw)
+    # Tools print names that are not UTF-8 as their bytes: read them as surrogate escapes, as the names are.
+    return subprocess.run(command, capture_output=True, text=True, errors="surrogateescape", **kw)
 
 
 def apply_all(layers, work, klein):
@@ -209,14 +212,23 @@ def peer_is_wrong(peer, layers, results):
     if peer != "tar" or tree is not None:
         return None
     # Only tar's first failure counts: the rest follow from it (a link to the path it could not
-    # replace, say, finds a directory there).
-    first = next((line for line in stderr.splitlines() if line.startswith("tar: ") and ": " in line[5:]), "")
+    # replace, say, finds a directory there). Its warning about `hdrcharset`, which Python's tarfile
+    # writes beside names that are not UTF-8, is no failure: tar applies those names' bytes anyway.
+    first = next((line for line in stderr.splitlines()
+                  if line.startswith("tar: ") and ": " in line[5:] and "Ignoring unknown extended header keyword" not in line), "")
     if not any(refusal in first for refusal in TAR_REFUSALS):
         return None
-    path = first[5:].split(": ")[0]
+    path = tar_unquote(first[5:].split(": ")[0])
     was_directory = any(entry["path"].rstrip("/").startswith(path + "/") or (entry["kind"] == "dir" and entry["path"].rstrip("/") == path)
                         for layer in layers for entry in layer)
     return "tar-cannot-replace-a-directory" if was_directory else None
+
+
+def tar_unquote(name):
+    """A name as tar's messages quote it, with bytes it cannot print as octal escapes (`caf\\351`), back
+    as the generator spells it (`caf\\udce9`)."""
+    raw = re.sub(rb"\\([0-7]{3})", lambda match: bytes([int(match.group(1), 8)]), name.encode("utf-8", "surrogateescape"))
+    return raw.decode("utf-8", "surrogateescape")
 
 
 def tar_delays_absolute_symlinks(layers, results):
@@ -225,7 +237,7 @@ def tar_delays_absolute_symlinks(layers, results):
     writes that path again, the delayed symlink still replaces it at the end, so the earlier entry wins.
     Explained when every difference is such a path: a symlink in tar's tree whose target is that of an
     earlier, not the last, entry of one layer, and an absolute or climbing one; or a hardlink to such a
-    path, which tar links to its delayed symlink."""
+    path, which tar links to its delayed symlink (whatever a later layer then puts at the path)."""
     klein, tar = results["klein"][0], results["tar"][0]
     if klein is None:
         return None
@@ -234,8 +246,8 @@ def tar_delays_absolute_symlinks(layers, results):
     for group in [g for g in klein[1] if g not in tar[1]] + [g for g in tar[1] if g not in klein[1]]:
         differing.update(group)
 
-    def delayed(path):
-        record = tar[0].get(path)
+    def delayed(path, record):
+        """True when `record`, tar's entry for some path, is the delayed symlink tar made at `path`."""
         if not record or record[0] != stat.S_IFLNK:
             return False
         for layer in layers:
@@ -247,10 +259,10 @@ def tar_delays_absolute_symlinks(layers, results):
         return False
 
     def linked_to_delayed(path):
-        return any(entry["kind"] == "hardlink" and entry["path"] == path and delayed(entry["target"])
+        return any(entry["kind"] == "hardlink" and entry["path"] == path and delayed(entry["target"], tar[0].get(path))
                    for layer in layers for entry in layer)
 
-    if not all(delayed(path) or linked_to_delayed(path) for path in differing):
+    if not all(delayed(path, tar[0].get(path)) or linked_to_delayed(path) for path in differing):
         return None
     return "tar-delays-absolute-symlinks"
 
@@ -292,6 +304,8 @@ def main():
     parser.add_argument("--first", type=int, default=0, help="the first case number (to rerun one case)")
     parser.add_argument("--work", required=True)
     arguments = parser.parse_args()
+    # Names that are not UTF-8 are surrogate escapes, which a UTF-8 stdout cannot encode as they are.
+    sys.stdout.reconfigure(errors="backslashreplace")
     passed = failed = 0
     explained = {}
     for case in range(arguments.first, arguments.first + arguments.count):
