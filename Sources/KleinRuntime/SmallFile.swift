@@ -3,21 +3,14 @@ import KleinSystem
 import Glibc
 #endif
 
-/// The small files a container's directory holds (its record, its exit status, a process id): read
-/// whole with a bound, written atomically so a reader never sees half of one.
+/// The small files a container's directory holds (its record, its exit status) and `/proc` entries:
+/// read whole with a bound, written atomically so a reader never sees half of one.
 enum SmallFile {
-    /// The file's bytes, read to its end (`/proc` files report no size); a file over `limit` bytes is
-    /// refused, a symlink is not followed.
+    /// The file's bytes; a file over `limit` bytes is refused.
     static func read(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
-        let file = try POSIXFile.open(path, flags: O_RDONLY | O_NOFOLLOW)
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 << 10)
-        while true {
-            let count = try chunk.withUnsafeMutableBytes { buffer in Result { () throws(SystemError) in try file.read(into: buffer) } }.get()
-            if count == 0 { return bytes }
-            bytes += chunk.prefix(count)
-            guard bytes.count <= limit else { throw SystemError(operation: "read", path: path, errno: EFBIG) }
-        }
+        let bytes = try FileSystem.readFile(path, limit: Int64(limit) + 1)
+        guard bytes.count <= limit else { throw SystemError(operation: "read", path: path, errno: EFBIG) }
+        return bytes
     }
 
     /// Replaces the file at `path` with `bytes` atomically (a temporary file beside it, renamed).
