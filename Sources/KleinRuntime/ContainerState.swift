@@ -2,6 +2,7 @@
 public struct ContainerState: Sendable, Hashable {
     /// runtime-spec's statuses; a runtime may report others (runc's `paused`), kept as written.
     public struct Status: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        /// The status as the runtime wrote it.
         public let rawValue: String
         /// Made a status of `rawValue`.
         public init(rawValue: String) { self.rawValue = rawValue }

@@ -5,9 +5,13 @@ import KleinStore
 /// An image in a local OCI layout, ready to unpack and run: its manifest (picked from an index for a
 /// platform) and its config, checked to describe a root file system layer by layer.
 public struct RunnableImage: Sendable {
+    /// The layout (store) holding the image.
     public let layout: OCILayout
+    /// The digest of the image manifest chosen.
     public let manifestDigest: Digest
+    /// The image manifest.
     public let manifest: ImageManifest
+    /// The image config.
     public let config: ImageConfiguration
 
     /// Indexes nested deeper than this are refused.

@@ -35,6 +35,7 @@ public enum RuntimeError: Error, Sendable, CustomStringConvertible {
     /// A system call failed on `path`.
     case io(path: String, operation: String, errno: Int32)
 
+    /// The error for people: what failed, on which input, why.
     public var description: String {
         switch self {
         case let .image(message): "image: \(message)"
