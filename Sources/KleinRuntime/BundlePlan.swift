@@ -4,11 +4,14 @@ import KleinOCI
 /// Making a plan reads the image's root file system and the node, and changes nothing; `BundleWriter`
 /// carries the preparations out.
 public struct BundlePlan: Sendable {
+    /// The bundle's `config.json`.
     public var spec: RuntimeSpec
+    /// What must exist on disk before the runtime starts, in order.
     public var preparations: [Preparation]
     /// What was left out or changed, with the reason (dropped labels, skipped image volumes, …).
     public var warnings: [String]
 
+    /// One thing to create before the runtime starts.
     public enum Preparation: Sendable, Hashable {
         /// A directory in the root file system for a mount or the working directory.
         case directory(path: String)

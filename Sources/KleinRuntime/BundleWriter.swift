@@ -9,16 +9,20 @@ import Glibc
 /// Carries out a `BundlePlan` in a bundle directory whose `rootfs/` holds the unpacked image, and
 /// writes its `config.json`.
 public struct BundleWriter {
+    /// The bundle directory.
     public let directory: String
 
     /// A secret bundle may hold this many files, each at most `secretFileLimit` bytes.
     static let secretFileCount = 256
     static let secretFileLimit = 1 << 20
 
+    /// A writer for the bundle in `directory`.
     public init(directory: String) { self.directory = directory }
 
+    /// The bundle's root file system, `<directory>/rootfs`.
     public var rootfs: String { "\(directory)/rootfs" }
 
+    /// Carries out the plan's preparations: directories in the root file system, volumes, secrets.
     public func prepare(_ plan: BundlePlan) throws(RuntimeError) {
         let root = try RuntimeError.wrap { try ContainedRoot(path: rootfs) }
         for preparation in plan.preparations {

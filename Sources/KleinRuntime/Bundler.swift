@@ -8,11 +8,16 @@ import Glibc
 /// Turns an image and its deployment into OCI runtime bundles: `klein spec`, `klein bundle` and
 /// `klein run` share it.
 public struct Bundler: Sendable {
+    /// The image to run.
     public let image: RunnableImage
+    /// The settings applied on top of the image's config.
     public let deployment: Deployment
+    /// The node the bundle is for.
     public let node: NodeConfiguration
+    /// How layers are unpacked (limits, devices).
     public var unpackOptions = UnpackOptions()
 
+    /// A bundler for `image` with `deployment` on `node`.
     public init(image: RunnableImage, deployment: Deployment, node: NodeConfiguration) {
         self.image = image
         self.deployment = deployment

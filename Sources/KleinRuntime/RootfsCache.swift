@@ -11,6 +11,7 @@ import Glibc
 /// complete; it is then only read (as an overlay's lower directory, or for `/etc/passwd`). The cache
 /// directory is 0700: an image's setuid files must not be reachable by other users of the host.
 public struct RootfsCache: Sendable {
+    /// The cache directory, absolute.
     public let directory: String
 
     /// `directory` is made absolute: it appears in overlay mount options, which `prune` reads back.

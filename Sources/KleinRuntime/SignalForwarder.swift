@@ -5,16 +5,16 @@ import Glibc
 #endif
 
 /// Holds the signals `klein run` forwards from the moment it starts: one that arrives before the
-/// runtime is running is kept (the run then stops before starting a container, and cleans up, or,
-/// when it came while the runtime was being started, is sent to it as soon as it runs);
-/// later ones are sent to the runtime, which passes them to the container's process.
+/// container is running is kept (the run then stops before creating a container, and cleans up, or,
+/// when it came while the container was being created, is delivered as soon as it runs); later ones
+/// are delivered to the container (by the target given to `forward(to:)`).
 final class SignalForwarder: Sendable {
     static let signals = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
 
     /// Where signals go, shared with the handler.
     private final class Route: Sendable {
         private struct State {
-            var target: ChildProcess?
+            var target: (@Sendable (Int32) -> Void)?
             var held: Int32?
         }
 
@@ -22,16 +22,16 @@ final class SignalForwarder: Sendable {
 
         func deliver(_ number: Int32) {
             state.withLock { state in
-                if let target = state.target { target.signal(number) } else if state.held == nil { state.held = number }
+                if let target = state.target { target(number) } else if state.held == nil { state.held = number }
             }
         }
 
         var held: Int32? { state.withLock { $0.held } }
 
-        func setTarget(_ process: ChildProcess?) {
+        func setTarget(_ target: (@Sendable (Int32) -> Void)?) {
             state.withLock { state in
-                state.target = process
-                if let process, let held = state.held { process.signal(held) }
+                state.target = target
+                if let target, let held = state.held { target(held) }
             }
         }
     }
@@ -48,8 +48,8 @@ final class SignalForwarder: Sendable {
     /// The first signal that arrived before `forward(to:)`, if any.
     var pending: Int32? { route.held }
 
-    /// From now on signals go to `process`; one held until now (after the caller last saw `pending`) goes there at once.
-    func forward(to process: ChildProcess) { route.setTarget(process) }
+    /// From now on signals go to `target`; one held until now (after the caller last saw `pending`) goes there at once.
+    func forward(to target: @escaping @Sendable (Int32) -> Void) { route.setTarget(target) }
 
     /// Stops forwarding; the signals get their default actions back.
     func stop() {

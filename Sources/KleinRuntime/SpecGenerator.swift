@@ -7,10 +7,13 @@ import KleinPlatform
 /// secrets and GPUs attached. Image data only ever fills process fields, annotations and
 /// container-private volumes: devices, host paths and capabilities come from the node and the defaults.
 public struct SpecGenerator {
+    /// The image config converted.
     public let config: ImageConfiguration
     /// The image's unpacked root file system, read for `/etc/passwd`, `/etc/group` and volume owners.
     public let root: ContainedRoot
+    /// The settings merged in.
     public let deployment: Deployment
+    /// The node's volumes, secrets and GPUs.
     public let node: NodeConfiguration
 
     /// Image volumes beyond this many are refused.
@@ -21,6 +24,7 @@ public struct SpecGenerator {
         "run.oci.", "org.systemd.property.", "org.criu.", "io.kubernetes.cri", "module.wasm.image/", "io.katacontainers.", "dev.gvisor.", "cdi.k8s.io/", "nvidia.com/", "dev.klein.",
     ]
 
+    /// A generator for `config` unpacked at `root`, with `deployment` on `node`.
     public init(config: ImageConfiguration, root: ContainedRoot, deployment: Deployment, node: NodeConfiguration) {
         self.config = config
         self.root = root
@@ -28,6 +32,7 @@ public struct SpecGenerator {
         self.node = node
     }
 
+    /// The bundle plan: `config.json` and the preparations, with warnings; changes nothing.
     public func plan() throws(RuntimeError) -> BundlePlan {
         var plan = BundlePlan(spec: RuntimeSpec(process: try process(), root: RuntimeSpec.Root(readonly: !deployment.writableRoot),
                                                 hostname: deployment.app ?? "klein", mounts: DefaultSpec.mounts, annotations: [:],
@@ -110,7 +115,7 @@ public struct SpecGenerator {
             }
         }
         result["dev.klein.app"] = deployment.app
-        result["dev.klein.release"] = deployment.release
+        result["dev.klein.release"] = deployment.release?.description
         return result
     }
 

@@ -10,7 +10,7 @@ struct JSONOption: ParsableArguments {
 struct DataOption: ParsableArguments {
     @Option(help: """
         Data directory (default ./klein-data): the event log (events.sqlite), pulled images (images/), \
-        unpacked images (rootfs/), and the registry's storage for klein serve and klein registry.
+        unpacked images (rootfs/), containers (containers/), and the registry's storage for klein serve and klein registry.
         """)
     var data: String?
 

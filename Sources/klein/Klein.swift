@@ -18,7 +18,7 @@ struct Klein: AsyncParsableCommand {
         version: KleinVersion.current,
         subcommands: [
             Pull.self, Push.self, Copy.self, Inspect.self, Tags.self, Resolve.self, Delete.self, Catalog.self, Login.self, Logout.self,
-            ArtifactCommand.self, IndexCommand.self, LayoutCommand.self, LayerCommand.self, Import.self, Unpack.self, Spec.self, BundleCommand.self, Run.self, RootfsCommand.self, DigestCommand.self,
+            ArtifactCommand.self, IndexCommand.self, LayoutCommand.self, LayerCommand.self, Import.self, Unpack.self, Spec.self, BundleCommand.self, Run.self, ContainerCommand.self, ContainerShim.self, RootfsCommand.self, DigestCommand.self,
             Build.self, Rebuild.self, Verify.self, Provenance.self, ManifestCommand.self, ReleaseCommand.self, EventsCommand.self, Serve.self, RegistryCommand.self, Version.self,
         ]
     )

@@ -83,7 +83,7 @@ import KleinPlatform
         // Every implicit annotation; a label wins over os; runtime-namespace labels dropped, warnings in key order.
         Case(name: "annotations", deployment: ConversionDefaults.deployment {
             $0.app = "web"
-            $0.release = "r1"
+            $0.release = Digest.of(Array("r1".utf8))
         }, warnings: ["dev.klein.app", "io.kubernetes.cri-o.Devices", "org.systemd.property.ExecStartPre", "run.oci.handler"].map {
             "the image label \($0) was not converted to an annotation: runtimes act on that namespace"
         }),

@@ -31,7 +31,18 @@ public struct Copier: Sendable {
     /// `tag` in the destination (by digest only when nil). Returns the root's descriptor as written.
     @discardableResult
     public func copy(_ reference: String, tag: String?) async throws(ClientError) -> Descriptor {
-        var root = try await source.resolve(reference)
+        try await copy(root: try await source.resolve(reference), named: reference, tag: tag)
+    }
+
+    /// Copies what `descriptor` (pinned by digest, e.g. a release's image) points to, verified against
+    /// it: nothing is resolved by name. Returns the root's descriptor as written.
+    @discardableResult
+    public func copy(_ descriptor: Descriptor, tag: String?) async throws(ClientError) -> Descriptor {
+        try await copy(root: try await source.manifest(descriptor), named: descriptor.digest.description, tag: tag)
+    }
+
+    private func copy(root fetched: FetchedManifest, named reference: String, tag: String?) async throws(ClientError) -> Descriptor {
+        var root = fetched
         if let platform, case let .index(index) = root.manifest {
             guard let chosen = index.manifest(for: platform) else {
                 throw .notFound(what: "a manifest for platform \(platform) in \(source) \(reference) (it has: \(index.platformListing))")

@@ -36,55 +36,43 @@ struct RunTargetOptions: ParsableArguments {
         }
     }
 
-    var rootfsCache: RootfsCache { RootfsCache(directory: "\(data)/rootfs") }
+    /// Stage 2 on this node: `--node` (or the defaults under `--data`) and the data directory.
+    func nodeRuntime() throws -> NodeRuntime {
+        try NodeRuntime.local(data: data, node: node)
+    }
 
-    /// The image to run, the deployment settings and the node, with a registry image pulled into
-    /// DATA/images first (only the manifest for the node's platform, and only blobs not there yet).
-    func resolve() async throws -> (image: RunnableImage, deployment: Deployment, node: NodeConfiguration) {
-        let node = try NodeFile.load(self.node, dataDirectory: data)
-        var deployment = Deployment()
-        let location: ImageLocation
+    /// Runs `body` with the workload the arguments name: a release (its image pinned by the digest it
+    /// recorded, its own manifest's settings) or an image with `--manifest`, `--env` and `--unset-env`.
+    /// A registry session, when the image is in a registry, lasts as long as `body`.
+    func withWorkload<T>(_ body: (Workload) async throws -> T) async throws -> T {
         if namesRelease {
             let release = try await PlatformFlags.book(in: data, create: false).entry(named: target).release
-            deployment = try release.platformManifest().deployment
-            deployment.release = release.id.description
-            location = try Self.pinned(try ImageLocation(parsing: release.imageReference), to: release.image.digest)
-        } else {
-            location = try ImageLocation(parsing: target)
-            if let manifest { deployment = try PlatformManifest.load(file: manifest).manifest.deployment }
-            deployment.environment += env.map { entry in
-                let equals = entry.firstIndex(of: "=")!
-                return .set(name: String(entry[..<equals]), value: String(entry[entry.index(after: equals)...]))
+            return try await Self.withOrigin(of: try ImageLocation(parsing: release.imageReference), client: client) { origin, _ in
+                try await body(try Workload(release: release, origin: origin))
             }
-            deployment.environment += unsetEnv.map { .unset(name: $0) }
         }
-        return (try await image(at: location, platform: node.platform), deployment, node)
-    }
-
-    /// The release's image location, named by the digest the release recorded instead of its tag.
-    static func pinned(_ location: ImageLocation, to digest: Digest) throws -> ImageLocation {
-        switch location {
-        case let .layout(target):
-            var pinned = target
-            pinned.selector = digest.description
-            return .layout(pinned)
-        case let .registry(reference):
-            return .registry(try Reference("\(reference.registry)/\(reference.repository)@\(digest)"))
+        var deployment = Deployment()
+        if let manifest { deployment = try PlatformManifest.load(file: manifest).manifest.deployment }
+        deployment.environment += env.map { entry in
+            let equals = entry.firstIndex(of: "=")!
+            return .set(name: String(entry[..<equals]), value: String(entry[entry.index(after: equals)...]))
+        }
+        deployment.environment += unsetEnv.map { .unset(name: $0) }
+        return try await Self.withOrigin(of: try ImageLocation(parsing: target), client: client) { origin, reference in
+            try await body(Workload(image: ImageTarget(origin: origin, name: .reference(reference)), deployment: deployment))
         }
     }
 
-    private func image(at location: ImageLocation, platform: Platform) async throws -> RunnableImage {
+    /// `body` with the origin `location` names and the reference it gives there; a registry's session
+    /// is shut down afterwards.
+    static func withOrigin<T>(of location: ImageLocation, client: ClientFlags, _ body: (ImageTarget.Origin, String) async throws -> T) async throws -> T {
         switch location {
         case let .layout(target):
-            return try RunnableImage(layout: try target.open(), selector: target.selector, platform: platform)
+            return try await body(.layout(try target.open()), target.selector)
         case let .registry(reference):
-            let layout = try OCILayout.create(at: "\(data)/images")
-            let root = try await withSession(client, registries: [reference.registry]) { session in
-                var copier = Copier(from: session.repository(reference), to: layout)
-                copier.platform = platform
-                return try await copier.copy(reference.manifestReference, tag: nil)
+            return try await withSession(client, registries: [reference.registry]) { session in
+                try await body(.remote(session.repository(reference)), reference.manifestReference)
             }
-            return try RunnableImage(layout: layout, selector: root.digest.description, platform: platform)
         }
     }
 }

@@ -70,14 +70,41 @@ struct RuntimeFixture {
         ((try? FileManager.default.contentsOfDirectory(atPath: "\(data)/rootfs")) ?? []).filter { !$0.hasPrefix(".") }.sorted()
     }
 
-    /// After a run: DATA/run holds no bundle and nothing under the scratch directory is still mounted.
-    /// Leftover mounts are detached so the scratch directory can be removed.
+    /// After a run: DATA/containers holds no container and nothing under the scratch directory is still
+    /// mounted. Leftover containers, their supervisors and mounts are removed so the next test starts clean.
     func expectNothingLeft(sourceLocation: SourceLocation = #_sourceLocation) {
-        let bundles = (try? FileManager.default.contentsOfDirectory(atPath: "\(data)/run")) ?? []
-        #expect(bundles.isEmpty, "DATA/run still holds \(bundles)", sourceLocation: sourceLocation)
+        let containers = containerIDs()
+        #expect(containers.isEmpty, "DATA/containers still holds \(containers)", sourceLocation: sourceLocation)
         let mounts = Self.mountpoints(under: scratch.path)
         #expect(mounts.isEmpty, "still mounted: \(mounts)", sourceLocation: sourceLocation)
-        for mount in mounts.reversed() { _ = try? Tools.run("umount", ["-l", mount]) }
+        cleanUp()
+    }
+
+    /// The containers in DATA/containers (not its lock file or staging directories).
+    func containerIDs() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "\(data)/containers")) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// The supervisor process recorded for container `id` (DATA/containers/ID/container.json).
+    func supervisorPID(of id: String) -> pid_t? {
+        guard let data = FileManager.default.contents(atPath: "\(self.data)/containers/\(id)/container.json"),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let supervisor = object["supervisor"] as? [String: Any] else { return nil }
+        return (supervisor["pid"] as? NSNumber)?.int32Value
+    }
+
+    /// Removes whatever a test left, even when it failed: each container's supervisor (a
+    /// `klein container-shim` for it, checked by its command line), its runc container, then every
+    /// mount under the scratch directory.
+    func cleanUp() {
+        for id in containerIDs() {
+            if let pid = supervisorPID(of: id),
+               let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8), command.contains("container-shim"), command.contains(id) {
+                kill(pid, SIGKILL)
+            }
+            _ = try? Tools.run("runc", ["delete", "--force", id])
+        }
+        for mount in Self.mountpoints(under: scratch.path).reversed() { _ = try? Tools.run("umount", ["-l", mount]) }
     }
 
     /// Mount points (field 5 of /proc/self/mountinfo) at or below `path`.

@@ -22,8 +22,7 @@ import Testing
         var written: String?
         let deadline = Date().addingTimeInterval(60)
         while written == nil, running.process.isRunning, Date() < deadline {
-            let bundles = (try? FileManager.default.contentsOfDirectory(atPath: "\(fixture.data)/run")) ?? []
-            written = bundles.map { "\(fixture.data)/run/\($0)/rootfs/etc/written" }.first { FileManager.default.fileExists(atPath: $0) }
+            written = fixture.containerIDs().map { "\(fixture.data)/containers/\($0)/rootfs/etc/written" }.first { FileManager.default.fileExists(atPath: $0) }
             usleep(50_000)
         }
         #expect(written != nil, "the container never wrote /etc/written")
@@ -40,8 +39,7 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: "\(fixture.data)/rootfs/\(tree)/bin/busybox"))
             #expect(!FileManager.default.fileExists(atPath: "\(fixture.data)/rootfs/\(tree)/etc/written"), "the run wrote into the cache")
         }
-        let bundles = (try? FileManager.default.contentsOfDirectory(atPath: "\(fixture.data)/run")) ?? []
-        #expect(bundles.isEmpty, "DATA/run still holds \(bundles)")
+        #expect(fixture.containerIDs().isEmpty, "DATA/containers still holds \(fixture.containerIDs())")
 
         #expect(try Tools.run("umount", [fixture.data]).succeeded)
         mounted = false

@@ -38,7 +38,7 @@ import Testing
         }
         let run = try fixture.klein("run", image)
         #expect(run.succeeded, "\(run.stderr)")
-        for directory in ["rootfs", "run"] {
+        for directory in ["rootfs", "containers"] {
             let mode = try FileManager.default.attributesOfItem(atPath: "\(fixture.data)/\(directory)")[.posixPermissions] as? Int
             #expect(mode == 0o700, "DATA/\(directory) has mode \(String(mode ?? 0, radix: 8))")
         }

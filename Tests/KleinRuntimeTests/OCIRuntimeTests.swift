@@ -3,7 +3,7 @@ import KleinRuntime
 import Testing
 
 /// Which OCI runtime `klein run` uses: a flag or node.toml names one, else runc, else crun on PATH.
-struct ContainerRunnerTests {
+struct OCIRuntimeTests {
     /// A directory holding empty executables with these names.
     static func directory(with programs: [String]) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("klein-runtimes-\(UUID().uuidString)").path
@@ -18,18 +18,18 @@ struct ContainerRunnerTests {
         let both = try Self.directory(with: ["crun", "runc"])
         let onlyCrun = try Self.directory(with: ["crun"])
         defer { [both, onlyCrun].forEach { try? FileManager.default.removeItem(atPath: $0) } }
-        #expect(try ContainerRunner(preferred: nil, path: "\(onlyCrun):\(both)").runtime == "\(both)/runc")
-        #expect(try ContainerRunner(preferred: nil, path: both).runtime == "\(both)/runc")
-        #expect(try ContainerRunner(preferred: nil, path: onlyCrun).runtime == "\(onlyCrun)/crun")
-        #expect(try ContainerRunner(preferred: "crun", path: both).runtime == "\(both)/crun")
-        #expect(try ContainerRunner(preferred: "\(both)/runc", path: onlyCrun).runtime == "\(both)/runc")
+        #expect(try OCIRuntime(preferred: nil, path: "\(onlyCrun):\(both)").executable == "\(both)/runc")
+        #expect(try OCIRuntime(preferred: nil, path: both).executable == "\(both)/runc")
+        #expect(try OCIRuntime(preferred: nil, path: onlyCrun).executable == "\(onlyCrun)/crun")
+        #expect(try OCIRuntime(preferred: "crun", path: both).executable == "\(both)/crun")
+        #expect(try OCIRuntime(preferred: "\(both)/runc", path: onlyCrun).executable == "\(both)/runc")
     }
 
     @Test func aMissingRuntimeIsAClearError() throws {
         let empty = try Self.directory(with: [])
         defer { try? FileManager.default.removeItem(atPath: empty) }
         #expect {
-            try ContainerRunner(preferred: nil, path: empty)
+            try OCIRuntime(preferred: nil, path: empty)
         } throws: { error in
             "\(error)".contains("no OCI runtime found") && "\(error)".contains("runc, crun")
         }
