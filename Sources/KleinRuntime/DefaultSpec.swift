@@ -1,4 +1,5 @@
 import KleinOCI
+import KleinSystem
 
 /// The secure defaults every Klein container starts from, equivalent to what `runc spec` and
 /// containerd generate: new namespaces, the standard mounts, masked and read-only kernel paths, a
@@ -46,7 +47,7 @@ enum DefaultSpec {
     static let kernelRoots = ["/proc", "/sys", "/dev"]
 
     static func isUnderKernelRoot(_ path: String) -> Bool {
-        kernelRoots.contains { path == $0 || path.hasPrefix($0 + "/") }
+        kernelRoots.contains { PathText.isWithin(path, $0) }
     }
 
     /// CPU time per period, in microseconds, and the period: one core is 100,000 µs each 100,000 µs.

@@ -1,4 +1,5 @@
 import KleinOCI
+import KleinSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,7 +26,7 @@ extension SpecGenerator {
 
     /// The device node at `path` on this host, which must be a character or block device under `/dev`.
     static func device(at path: String) throws(RuntimeError) -> RuntimeSpec.Device {
-        guard path.hasPrefix("/dev/"), !path.split(separator: "/").contains("..") else {
+        guard PathText.isWithin(path, "/dev"), path != "/dev", !PathText.climbs(path) else {
             throw .node("the GPU device \(path) is not a path under /dev")
         }
         var info = stat()

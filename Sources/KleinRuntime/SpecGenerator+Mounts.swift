@@ -1,5 +1,6 @@
 import KleinArchive
 import KleinOCI
+import KleinSystem
 
 extension SpecGenerator {
     /// Mounts after the defaults: the image's `Volumes` as container-private directories of the bundle
@@ -65,7 +66,7 @@ extension SpecGenerator {
     /// Where an image volume goes: cleaned, then resolved inside the image as runc resolves a mount
     /// destination (so Debian's `/var/run -> /run` is followed), and never `/` or a kernel file system.
     func imageVolumePath(_ declared: String) throws(RuntimeError) -> String {
-        guard declared.hasPrefix("/"), !declared.contains("\0") else { throw .unsafeImage("the image volume \"\(declared)\" is not an absolute path") }
+        guard PathText.isAbsolute(declared), !declared.utf8.contains(0) else { throw .unsafeImage("the image volume \"\(declared)\" is not an absolute path") }
         let path: String
         do { path = try root.resolvedPath(ContainedRoot.clean(declared)) } catch { throw .unsafeImage("the image volume \(error)") }
         guard path != "/", !DefaultSpec.isUnderKernelRoot(path) else {
@@ -78,7 +79,7 @@ extension SpecGenerator {
     /// A deployment's mount path as the manifest validator also demands: absolute, normalized, below
     /// `/` and outside the kernel's file systems. Checked again here for callers of the library.
     static func checkDeploymentMount(_ path: String, what: String) throws(RuntimeError) {
-        guard path.hasPrefix("/"), path != "/", ContainedRoot.clean(path) == path, !DefaultSpec.isUnderKernelRoot(path), !path.contains("\0") else {
+        guard PathText.isAbsolute(path), path != "/", ContainedRoot.clean(path).utf8.elementsEqual(path.utf8), !DefaultSpec.isUnderKernelRoot(path), !path.utf8.contains(0) else {
             throw .deployment("\(what) is mounted at \"\(path)\": a mount path must be absolute, normalized, below / and outside /proc, /sys and /dev")
         }
     }

@@ -1,6 +1,7 @@
 import KleinArchive
 import KleinOCI
 import KleinPlatform
+import KleinSystem
 
 /// Builds a bundle's `config.json`: the image config converted per image-spec conversion.md, on the
 /// secure defaults (`DefaultSpec`), with the deployment's settings merged in and the node's volumes,
@@ -59,7 +60,7 @@ public struct SpecGenerator {
             throw .image("nothing to run: the image has no Entrypoint or Cmd and the deployment sets neither process.entrypoint nor process.cmd")
         }
         // Cleaned as runc cleans it, so `/a/../proc` is checked as the `/proc` it is.
-        let cwd = declaredWorkdir.hasPrefix("/") ? ContainedRoot.clean(declaredWorkdir) : declaredWorkdir
+        let cwd = PathText.isAbsolute(declaredWorkdir) ? ContainedRoot.clean(declaredWorkdir) : declaredWorkdir
         let user = try UserSpecification(text: deployment.user ?? execution.user ?? "").resolve(in: root)
         return RuntimeSpec.Process(user: user, args: args, env: try environment(), cwd: cwd,
                                    capabilities: RuntimeSpec.Capabilities(DefaultSpec.capabilities), rlimits: DefaultSpec.rlimits)
@@ -145,11 +146,11 @@ public struct SpecGenerator {
     /// A missing one is created.
     func addWorkingDirectory(to plan: inout BundlePlan) throws(RuntimeError) {
         let cwd = plan.spec.process.cwd, declared = declaredWorkdir
-        guard cwd.hasPrefix("/") else { throw .image("WorkingDir \"\(declared)\" is not an absolute path") }
+        guard PathText.isAbsolute(cwd) else { throw .image("WorkingDir \"\(declared)\" is not an absolute path") }
         let resolved: String
         do { resolved = try root.resolvedPath(cwd) } catch { throw .unsafeImage("WorkingDir \(error)") }
         guard !DefaultSpec.isUnderKernelRoot(resolved) else {
-            throw .unsafeImage("WorkingDir \"\(declared)\" leads to \(resolved), inside the kernel's \(resolved.split(separator: "/").first.map { "/\($0)" } ?? "/"); a working directory must be in the image's own files")
+            throw .unsafeImage("WorkingDir \"\(declared)\" leads to \(resolved), inside the kernel's /\(PathText.components(resolved).dropFirst().first ?? ""); a working directory must be in the image's own files")
         }
         let status: ContainedRoot.Status?
         do { status = try root.status(of: cwd) } catch { throw .unsafeImage("WorkingDir \(error)") }
@@ -159,7 +160,7 @@ public struct SpecGenerator {
         }
         // Missing: created, unless something on the way is not a directory.
         var prefix = ""
-        for component in resolved.split(separator: "/") {
+        for component in PathText.components(resolved) where !component.isEmpty {
             prefix += "/\(component)"
             let kind: ContainedRoot.Status.Kind?
             do { kind = try root.status(of: prefix)?.kind } catch { throw .unsafeImage("WorkingDir \(error)") }

@@ -100,8 +100,9 @@ import Testing
         fixture.expectNothingLeft()
     }
 
-    /// A working directory in /proc/self/fd is the runc CVE-2024-21626 escape; through a symlink too.
-    @Test(arguments: ["/proc/self/fd/5", "/w", "/w/../../proc/self/cwd", "/proc"])
+    /// A working directory in /proc/self/fd is the runc CVE-2024-21626 escape; through a symlink too,
+    /// and behind a combining mark that makes "/\u{338}" one Swift Character (runc splits at the byte).
+    @Test(arguments: ["/proc/self/fd/5", "/w", "/w/../../proc/self/cwd", "/proc", "/proc/\u{338}/../self/fd/5"])
     func aWorkingDirectoryInProcIsRefused(workdir: String) throws {
         let fixture = try RuntimeFixture()
         let image = try fixture.busybox("evil", config: RuntimeFixture.cmd("true") + ["--config.workingdir", workdir]) { root in
