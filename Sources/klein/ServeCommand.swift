@@ -4,7 +4,6 @@ import KleinRegistry
 import KleinStore
 import KleinSystem
 import Logging
-import Synchronization
 
 /// `klein serve`: the OCI distribution-spec v1.1 registry.
 struct Serve: AsyncParsableCommand {
@@ -35,16 +34,11 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "klein.registry")
         let lock = try DataDirectoryLock(configuration.dataDirectory)
         let service = try RegistryService(configuration: configuration, metrics: RegistryMetrics(), logger: logger)
-        let server = try RegistryServer(service: service, logger: logger)
-        // Armed before the ready line: a SIGTERM sent as soon as it appears must not be lost.
-        let signals = ShutdownSignals { server.shutdown() }
-        let (url, serve) = try await server.bind()
-        Output.writeRaw(Array("klein registry listening on \(url)\n".utf8))
-        let maintenance = Task { await service.runPeriodicMaintenance() }
-        try await serve()
-        maintenance.cancel()
-        await maintenance.value
-        withExtendedLifetime((signals, lock)) {}
+        // SIGTERM and SIGINT are handled before the ready line appears: one sent as soon as it does is not lost.
+        try await RegistryServer(service: service, logger: logger).run { url in
+            Output.writeRaw(Array("klein registry listening on \(url)\n".utf8))
+        }
+        withExtendedLifetime(lock) {}
         logger.info("registry stopped")
     }
 }
@@ -127,18 +121,6 @@ struct DataDirectoryLock {
         }
         guard flock(file.fd, LOCK_EX | LOCK_NB) == 0 else {
             throw CLIError("data directory \(directory) is in use by another klein serve")
-        }
-    }
-}
-
-/// Calls `handler` on the first SIGINT or SIGTERM; a second one exits at once.
-final class ShutdownSignals: Sendable {
-    private let signals: SignalHandler
-
-    init(_ handler: @escaping @Sendable () -> Void) {
-        let received = Atomic<Int>(0)
-        signals = SignalHandler([SIGINT, SIGTERM]) { _ in
-            if received.add(1, ordering: .relaxed).newValue == 1 { handler() } else { exit(130) }
         }
     }
 }

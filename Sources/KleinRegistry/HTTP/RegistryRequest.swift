@@ -1,23 +1,27 @@
-import NIOCore
-import NIOHTTP1
+import HTTPTypes
+import Hummingbird
 
-/// One HTTP request: its head, decoded query, the authenticated user once known, and a body to stream.
-struct RegistryRequest {
-    let method: HTTPMethod
+/// One registry request as the endpoints read it: method, decoded path and query, headers, the
+/// client's address and the endpoint the path names.
+struct RegistryRequest: Sendable {
+    let method: HTTPRequest.Method
     /// The path without the query, percent-decoded.
     let path: String
     let query: [(name: String, value: String)]
-    let headers: HTTPHeaders
+    let headers: HTTPFields
+    /// The `Host` the client named (HTTPTypes keeps it as the request's authority, not a header).
+    let host: String?
     /// The peer's address, for logs.
     let remote: String
     /// The endpoint the path names, parsed once for the responder and for metrics.
     let route: Route?
 
-    init(head: HTTPRequestHead, remote: String) {
-        method = head.method
-        headers = head.headers
+    init(_ request: Request, remote: String) {
+        method = request.method
+        headers = request.headers
+        host = request.head.authority
         self.remote = remote
-        let uri = head.uri
+        let uri = request.head.path ?? "/"
         if let mark = uri.firstIndex(of: "?") {
             path = FormDecoding.percentDecode(uri[..<mark], plusIsSpace: false)
             query = FormDecoding.pairs(uri[uri.index(after: mark)...], plusIsSpace: false)
@@ -38,11 +42,12 @@ struct RegistryRequest {
         query.filter { $0.name == name }.map(\.value)
     }
 
-    func header(_ name: String) -> String? {
-        headers.first(name: name)
+    /// The first value of a header field.
+    func header(_ name: HTTPField.Name) -> String? {
+        headers[values: name].first
     }
 
-    var isHead: Bool { method == .HEAD }
+    var isHead: Bool { method == .head }
 }
 
 /// `application/x-www-form-urlencoded` and URI query decoding (RFC 3986 percent-encoding).

@@ -1,19 +1,19 @@
-import NIOHTTP1
+import HTTPTypes
 
-/// What a handler answers: status, headers and a body that is small bytes or a file range.
+/// What a registry endpoint answers: status, headers and a body that is small bytes or a file range.
 struct RegistryResponse {
     enum Body {
         case empty
         case bytes([UInt8])
-        /// A byte range of a stored file, sent with `sendfile` where the transport allows.
+        /// A byte range of a stored file, streamed from disk.
         case file(path: String, offset: Int64, length: Int64)
     }
 
-    var status: HTTPResponseStatus
-    var headers: HTTPHeaders
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
     var body: Body
 
-    init(_ status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: Body = .empty) {
+    init(_ status: HTTPResponse.Status, headers: HTTPFields = [:], body: Body = .empty) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -29,14 +29,14 @@ struct RegistryResponse {
     }
 
     /// An error response with the spec's JSON body.
-    init(error: RegistryError, headers: HTTPHeaders = [:]) {
+    init(error: RegistryError, headers: HTTPFields = [:]) {
         var headers = headers
-        headers.replaceOrAdd(name: "Content-Type", value: "application/json")
-        self.init(HTTPResponseStatus(statusCode: error.status), headers: headers, body: .bytes(RegistryError.body([error])))
+        headers[.contentType] = "application/json"
+        self.init(HTTPResponse.Status(code: error.status), headers: headers, body: .bytes(RegistryError.body([error])))
     }
 
     /// A JSON document response.
-    static func json(_ bytes: [UInt8], contentType: String = "application/json", status: HTTPResponseStatus = .ok) -> RegistryResponse {
-        RegistryResponse(status, headers: ["Content-Type": contentType], body: .bytes(bytes))
+    static func json(_ bytes: [UInt8], contentType: String = "application/json", status: HTTPResponse.Status = .ok) -> RegistryResponse {
+        RegistryResponse(status, headers: [.contentType: contentType], body: .bytes(bytes))
     }
 }

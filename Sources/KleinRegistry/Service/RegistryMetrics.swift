@@ -1,8 +1,9 @@
+import KleinServer
 import Prometheus
 
 /// The Prometheus metrics `/metrics` exposes: requests by route, method and status, bytes in and
 /// out, upload durations and stored bytes.
-public final class RegistryMetrics: Sendable {
+public final class RegistryMetrics: RequestMetricsRecorder {
     let collectors = PrometheusCollectorRegistry()
     private let bytesIn: Counter
     private let bytesOut: Counter
@@ -20,7 +21,7 @@ public final class RegistryMetrics: Sendable {
         storedBlobs = collectors.makeGauge(descriptor: Self.name("storage", "blobs", "Blobs in the blob pool."))
     }
 
-    func request(route: String, method: String, status: Int, received: Int64, sent: Int64, duration: Duration) {
+    package func request(route: String, method: String, status: Int, received: Int64, sent: Int64, duration: Duration) {
         collectors.makeCounter(
             descriptor: Self.requests, labels: [("route", route), ("method", method), ("status", String(status))]
         ).increment()

@@ -1,6 +1,6 @@
 import Foundation
+import HTTPTypes
 import KleinOCI
-import NIOHTTP1
 
 extension RegistryService {
     /// end-2: `GET`/`HEAD /v2/<name>/blobs/<digest>`, with single `Range` requests answered 206.
@@ -13,25 +13,25 @@ extension RegistryService {
             ? try await metadata.blobSize(digest, in: name, refreshingIfAddedBefore: now - 60, now: now)
             : try await metadata.blobSize(digest, in: name)
         guard let size = found else { throw RegistryError.blobUnknown(text, in: name) }
-        var headers: HTTPHeaders = [
-            "Content-Type": "application/octet-stream",
-            "Docker-Content-Digest": digest.description,
-            "Accept-Ranges": "bytes",
-            "ETag": "\"\(digest)\"",
-            "Cache-Control": "max-age=31536000",
+        var headers: HTTPFields = [
+            .contentType: "application/octet-stream",
+            .dockerContentDigest: digest.description,
+            .acceptRanges: "bytes",
+            .eTag: "\"\(digest)\"",
+            .cacheControl: "max-age=31536000",
         ]
         let path = pool.path(for: digest)
-        guard let rangeHeader = request.header("Range") else {
+        guard let rangeHeader = request.header(.range) else {
             return RegistryResponse(.ok, headers: headers, body: .file(path: path, offset: 0, length: size))
         }
         switch ByteRange.parse(rangeHeader, size: size) {
         case .whole:
             return RegistryResponse(.ok, headers: headers, body: .file(path: path, offset: 0, length: size))
         case let .range(first, last):
-            headers.replaceOrAdd(name: "Content-Range", value: "bytes \(first)-\(last)/\(size)")
+            headers[.contentRange] = "bytes \(first)-\(last)/\(size)"
             return RegistryResponse(.partialContent, headers: headers, body: .file(path: path, offset: first, length: last - first + 1))
         case .unsatisfiable:
-            return RegistryResponse(.rangeNotSatisfiable, headers: ["Content-Range": "bytes */\(size)"])
+            return RegistryResponse(.rangeNotSatisfiable, headers: [.contentRange: "bytes */\(size)"])
         }
     }
 
@@ -41,7 +41,7 @@ extension RegistryService {
         try requireDeletes()
         let digest = try Self.digest(text)
         guard try await metadata.unlinkBlob(digest, from: name) else { throw RegistryError.blobUnknown(text, in: name) }
-        return RegistryResponse(.accepted, headers: ["Docker-Content-Digest": digest.description])
+        return RegistryResponse(.accepted, headers: [.dockerContentDigest: digest.description])
     }
 }
 

@@ -1,5 +1,5 @@
+import HTTPTypes
 import KleinOCI
-import NIOHTTP1
 
 extension RegistryService {
     /// end-8a, end-8b: `GET /v2/<name>/tags/list[?n=&last=]`, lexical order, RFC 5988 `Link` to the next page.
@@ -42,7 +42,7 @@ extension RegistryService {
             "manifests": .array(descriptors),
         ])
         var response = RegistryResponse.json(index.canonicalBytes, contentType: MediaType.ociIndex.rawValue)
-        if filter != nil { response.headers.add(name: "OCI-Filters-Applied", value: "artifactType") }
+        if filter != nil { response.headers.append(HTTPField(name: .ociFiltersApplied, value: "artifactType")) }
         return response
     }
 
@@ -72,7 +72,7 @@ extension RegistryService {
         var fields = extra
         fields[key] = .array(names.map { .string($0) })
         var response = RegistryResponse.json(JSONValue.object(fields).canonicalBytes)
-        if let next { response.headers.add(name: "Link", value: next) }
+        if let next { response.headers.append(HTTPField(name: .link, value: next)) }
         return response
     }
 

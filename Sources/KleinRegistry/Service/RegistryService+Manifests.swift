@@ -1,9 +1,10 @@
 import Foundation
 import Glibc
+import HTTPTypes
 import KleinOCI
+import KleinServer
 import KleinStore
 import KleinSystem
-import NIOHTTP1
 
 extension RegistryService {
     /// end-3: `GET`/`HEAD /v2/<name>/manifests/<reference>` answers the exact stored bytes with the
@@ -18,17 +19,17 @@ extension RegistryService {
         }
         guard let stored else { throw RegistryError.manifestUnknown(reference, in: name) }
         return RegistryResponse(.ok, headers: [
-            "Content-Type": stored.mediaType,
-            "Docker-Content-Digest": stored.digest.description,
-            "ETag": "\"\(stored.digest)\"",
+            .contentType: stored.mediaType,
+            .dockerContentDigest: stored.digest.description,
+            .eTag: "\"\(stored.digest)\"",
         ], body: .file(path: pool.path(for: stored.digest), offset: 0, length: stored.size))
     }
 
     /// end-7: `PUT /v2/<name>/manifests/<reference>` stores the bytes as received once they parse as
     /// a manifest or index whose blobs (or child manifests) the repository has.
-    func putManifest(_ reference: String, in name: String, request: RegistryRequest, body: RequestBody) async throws -> RegistryResponse {
+    func putManifest(_ reference: String, in name: String, request: RegistryRequest, body: BodyReader) async throws -> RegistryResponse {
         let limit = configuration.maxManifestSize
-        let length = request.header("Content-Length").flatMap(Int.init)
+        let length = request.header(.contentLength).flatMap(Int.init)
         if let length, length > limit { throw Self.manifestTooLarge(length, limit: limit) }
         let reserved = length ?? limit
         guard await bodyMemory.reserve(reserved, patience: Self.bodyMemoryPatience) else {
@@ -39,7 +40,7 @@ extension RegistryService {
         let bytes: [UInt8]
         do {
             bytes = try await body.collect(upTo: limit, expected: length)
-        } catch RequestBodyError.tooLarge {
+        } catch is RequestBodyTooLarge {
             throw Self.manifestTooLarge(nil, limit: limit)
         }
         var tag: String?
@@ -55,7 +56,7 @@ extension RegistryService {
             tag = reference
             digest = Digest.of(bytes)
         }
-        let (record, manifest) = try Self.record(for: bytes, digest: digest, contentType: request.header("Content-Type"))
+        let (record, manifest) = try Self.record(for: bytes, digest: digest, contentType: request.header(.contentType))
         let path = try writeScratch(bytes)
         let pool = pool
         let missing = try await metadata.putManifest(record, tag: tag, in: name, now: Self.now()) {
@@ -68,13 +69,13 @@ extension RegistryService {
                               "\(record.childrenAreManifests ? "manifest" : "blob") \(child) is not in repository \"\(name)\"",
                               detail: ["digest": child.description])
             }
-            return RegistryResponse(.badRequest, headers: ["Content-Type": "application/json"], body: .bytes(RegistryError.body(errors)))
+            return RegistryResponse(.badRequest, headers: [.contentType: "application/json"], body: .bytes(RegistryError.body(errors)))
         }
-        var headers: HTTPHeaders = [
-            "Location": "/v2/\(name)/manifests/\(digest)",
-            "Docker-Content-Digest": digest.description,
+        var headers: HTTPFields = [
+            .location: "/v2/\(name)/manifests/\(digest)",
+            .dockerContentDigest: digest.description,
         ]
-        if let subject = manifest.subject { headers.add(name: "OCI-Subject", value: subject.digest.description) }
+        if let subject = manifest.subject { headers.append(HTTPField(name: .ociSubject, value: subject.digest.description)) }
         return RegistryResponse(.created, headers: headers)
     }
 
@@ -102,7 +103,7 @@ extension RegistryService {
         }
     }
 
-    private static func manifestTooLarge(_ length: Int?, limit: Int) -> RegistryError {
+    static func manifestTooLarge(_ length: Int?, limit: Int) -> RegistryError {
         RegistryError(.sizeInvalid, status: 413,
                       "manifest\(length.map { " of \($0) bytes" } ?? "") is larger than this registry's \(limit)-byte limit")
     }

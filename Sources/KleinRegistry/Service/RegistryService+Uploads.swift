@@ -1,13 +1,13 @@
+import HTTPTypes
 import KleinOCI
 import KleinStore
 import NIOCore
-import NIOHTTP1
 
 extension RegistryService {
     /// end-4a, end-4b, end-11: `POST /v2/<name>/blobs/uploads/` starts a session, uploads a whole blob
     /// with `?digest=`, or mounts one with `?mount=&from=` (falling back to a session when the source
     /// repository does not have the blob or may not be read).
-    func startUpload(in name: String, request: RegistryRequest, body: RequestBody) async throws -> RegistryResponse {
+    func startUpload(in name: String, request: RegistryRequest, body: BodyReader) async throws -> RegistryResponse {
         if let mount = request.query("mount"), let source = request.query("from") {
             if let digest = try? Digest(mount), Reference.isValidRepository(source), await access.mayPull(source, request: request),
                let _ = try await metadata.mountBlob(digest, from: source, into: name) {
@@ -28,7 +28,7 @@ extension RegistryService {
 
     /// end-5: `PATCH` appends the body, streamed or as a chunk whose `Content-Range` must start
     /// where the session ends (416 otherwise).
-    func patchUpload(_ id: String, in name: String, request: RegistryRequest, body: RequestBody) async throws -> RegistryResponse {
+    func patchUpload(_ id: String, in name: String, request: RegistryRequest, body: BodyReader) async throws -> RegistryResponse {
         try await withSession(id, in: name) { state in
             try await receive(body, into: state, declared: try declaredChunk(request, state: state))
             return sessionResponse(.accepted, id: id, in: name, size: state.size)
@@ -36,7 +36,7 @@ extension RegistryService {
     }
 
     /// end-6: `PUT ?digest=` appends an optional last chunk, verifies the whole blob and publishes it.
-    func finishUpload(_ id: String, in name: String, request: RegistryRequest, body: RequestBody) async throws -> RegistryResponse {
+    func finishUpload(_ id: String, in name: String, request: RegistryRequest, body: BodyReader) async throws -> RegistryResponse {
         try await withSession(id, in: name) { state in
             guard let digestText = request.query("digest") else {
                 throw RegistryError.digestInvalid("", "the digest query parameter is required to finish an upload")
@@ -80,7 +80,7 @@ extension RegistryService {
         } catch UploadSessions.Failure.busy {
             var response = RegistryResponse(error: RegistryError(.blobUploadInvalid, status: 416,
                 "upload session \(id) is receiving another request; retry after it finishes"))
-            response.headers.replaceOrAdd(name: "Location", value: Self.sessionLocation(id, in: name))
+            response.headers[.location] = Self.sessionLocation(id, in: name)
             return response
         } catch let UploadSessions.Failure.io(error) {
             throw error
@@ -140,11 +140,11 @@ extension RegistryService {
     /// the session ends, or that a sized body does not fill exactly, is refused with 416 (end-5);
     /// `withSession` adds the session's `Location` and `Range`.
     private func declaredChunk(_ request: RegistryRequest, state: UploadState) throws -> DeclaredChunk? {
-        guard let header = request.header("Content-Range") else { return nil }
+        guard let header = request.header(.contentRange) else { return nil }
         var text = Substring(header.trimmingCharacters(in: .whitespaces))
         if text.hasPrefix("bytes=") { text = text.dropFirst(6) } else if text.hasPrefix("bytes ") { text = text.dropFirst(6) }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        let lengthHeader = request.header("Content-Length").flatMap { Int64($0) }
+        let lengthHeader = request.header(.contentLength).flatMap { Int64($0) }
         guard parts.count == 2, let first = Int64(parts[0]), let last = Int64(parts[1].split(separator: "/").first ?? ""),
               first == state.size, last >= first, lengthHeader.map({ $0 > 0 && $0 - 1 == last - first }) ?? true else {
             throw RegistryError(.blobUploadInvalid, status: 416,
@@ -156,7 +156,7 @@ extension RegistryService {
     /// Streams a request body into a session. A body of unannounced length (chunked transfer coding)
     /// that is longer or shorter than its declared chunk is cut back out of the session and refused
     /// with 416, so the session holds what it held before the request.
-    private func receive(_ body: RequestBody, into state: UploadState, declared: DeclaredChunk? = nil) async throws {
+    private func receive(_ body: BodyReader, into state: UploadState, declared: DeclaredChunk? = nil) async throws {
         let before = state.hasher
         var received: Int64 = 0
         while let buffer = try await body.next() {
@@ -195,21 +195,21 @@ extension RegistryService {
 
     private func blobCreated(_ digest: Digest, in name: String) -> RegistryResponse {
         RegistryResponse(.created, headers: [
-            "Location": "/v2/\(name)/blobs/\(digest)",
-            "Docker-Content-Digest": digest.description,
+            .location: "/v2/\(name)/blobs/\(digest)",
+            .dockerContentDigest: digest.description,
         ])
     }
 
-    private func sessionResponse(_ status: HTTPResponseStatus, id: String, in name: String, size: Int64) -> RegistryResponse {
+    private func sessionResponse(_ status: HTTPResponse.Status, id: String, in name: String, size: Int64) -> RegistryResponse {
         RegistryResponse(status, headers: sessionHeaders(id: id, in: name, size: size))
     }
 
-    private func sessionHeaders(id: String, in name: String, size: Int64) -> HTTPHeaders {
+    private func sessionHeaders(id: String, in name: String, size: Int64) -> HTTPFields {
         [
-            "Location": Self.sessionLocation(id, in: name),
-            "Range": "0-\(max(0, size - 1))",
-            "Docker-Upload-UUID": id,
-            "Blob-Upload-Session-ID": id,
+            .location: Self.sessionLocation(id, in: name),
+            .range: "0-\(max(0, size - 1))",
+            .dockerUploadUUID: id,
+            .blobUploadSessionID: id,
         ]
     }
 

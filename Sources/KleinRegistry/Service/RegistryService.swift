@@ -1,14 +1,15 @@
 import Foundation
+import HTTPTypes
 import KleinOCI
+import KleinServer
 import KleinStore
 import KleinSystem
 import Logging
-import NIOHTTP1
 
 /// The distribution-spec v1.1 registry: routes each request to its endpoint over one shared blob
 /// pool (`<data>/blobs`), the upload directory (`<data>/uploads`) and the metadata database
 /// (`<data>/metadata.sqlite`).
-public final class RegistryService: RequestResponder {
+public final class RegistryService: Sendable {
     let configuration: RegistryConfiguration
     let metadata: any RegistryMetadata
     let pool: BlobStore
@@ -44,72 +45,71 @@ public final class RegistryService: RequestResponder {
     /// How long a manifest push waits for room in `bodyMemory` before it is answered 429.
     static let bodyMemoryPatience: Duration = .seconds(30)
 
-    func respond(to request: RegistryRequest, body: RequestBody) async -> RegistryResponse {
+    /// Answers a request that `RegistryRouting` parsed and `AccessControl` allowed; every failure
+    /// becomes the spec's error response.
+    func respond(to request: RegistryRequest, body: BodyReader) async -> RegistryResponse {
         guard let route = request.route else {
             return RegistryResponse(error: RegistryError(.unsupported, status: 404, "no endpoint at \(request.path)"))
         }
         do {
-            if let name = route.repository { try Route.validate(repository: name) }
-            let user: String?
-            switch await access.check(request, route: route) {
-            case let .allowed(name): user = name
-            case let .refused(response): return response
-            }
-            var response = try await dispatch(route, request: request, body: body, user: user)
-            if let user { response.headers.replaceOrAdd(name: HTTPConnection.userHeader, value: user) }
-            return response
+            return try await dispatch(route, request: request, body: body)
         } catch let error as RegistryError {
             return RegistryResponse(error: error)
-        } catch RequestBodyError.tooLarge(let limit) {
-            return RegistryResponse(error: RegistryError(.sizeInvalid, status: 413, "request body is larger than the \(limit)-byte limit"))
-        } catch is RequestBodyError {
-            return RegistryResponse(error: RegistryError(.blobUploadInvalid, status: 400, "the request body ended early"))
+        } catch let error as RequestBodyTooLarge {
+            return RegistryResponse(error: Self.bodyTooLarge(limit: error.limit))
         } catch {
-            logger.error("request failed", metadata: ["path": "\(request.path.debugDescription)", "error": "\(error)"])
+            if body.cutOff == nil {
+                logger.error("request failed", metadata: ["path": "\(request.path.debugDescription)", "error": "\(error)"])
+            }
             return RegistryResponse(.internalServerError)
         }
     }
 
-    private func dispatch(_ route: Route, request: RegistryRequest, body: RequestBody, user: String?) async throws -> RegistryResponse {
+    /// `SIZE_INVALID` (413) for a body past its limit.
+    static func bodyTooLarge(limit: Int) -> RegistryError {
+        RegistryError(.sizeInvalid, status: 413, "request body is larger than the \(limit)-byte limit")
+    }
+
+    private func dispatch(_ route: Route, request: RegistryRequest, body: BodyReader) async throws -> RegistryResponse {
         let method = request.method
         switch (route, method) {
-        case (.base, .GET), (.base, .HEAD):
+        case (.base, .get), (.base, .head):
             return .json(Array("{}".utf8))
-        case (.health, .GET), (.health, .HEAD):
-            return RegistryResponse(.ok, headers: ["Content-Type": "text/plain"], body: .bytes(Array("ok\n".utf8)))
-        case (.metrics, .GET):
-            return RegistryResponse(.ok, headers: ["Content-Type": "text/plain; version=0.0.4"], body: .bytes(metrics.exposition()))
-        case (.token, .GET), (.token, .POST):
+        case (.health, .get), (.health, .head):
+            return RegistryResponse(.ok, headers: [.contentType: "text/plain"], body: .bytes(Array("ok\n".utf8)))
+        case (.metrics, .get):
+            return RegistryResponse(.ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .bytes(metrics.exposition()))
+        case (.token, .get), (.token, .post):
             return try await access.tokenResponse(request, body: body)
-        case let (.blob(name, digest), .GET), let (.blob(name, digest), .HEAD):
+        case let (.blob(name, digest), .get), let (.blob(name, digest), .head):
             return try await getBlob(digest, in: name, request: request)
-        case let (.blob(name, digest), .DELETE):
+        case let (.blob(name, digest), .delete):
             return try await deleteBlob(digest, in: name)
-        case let (.uploads(name), .POST):
+        case let (.uploads(name), .post):
             return try await startUpload(in: name, request: request, body: body)
-        case let (.upload(name, session), .PATCH):
+        case let (.upload(name, session), .patch):
             return try await patchUpload(session, in: name, request: request, body: body)
-        case let (.upload(name, session), .PUT):
+        case let (.upload(name, session), .put):
             return try await finishUpload(session, in: name, request: request, body: body)
-        case let (.upload(name, session), .GET):
+        case let (.upload(name, session), .get):
             return try await uploadStatus(session, in: name)
-        case let (.upload(name, session), .DELETE):
+        case let (.upload(name, session), .delete):
             return try await cancelUpload(session, in: name)
-        case let (.manifest(name, reference), .GET), let (.manifest(name, reference), .HEAD):
+        case let (.manifest(name, reference), .get), let (.manifest(name, reference), .head):
             return try await getManifest(reference, in: name)
-        case let (.manifest(name, reference), .PUT):
+        case let (.manifest(name, reference), .put):
             return try await putManifest(reference, in: name, request: request, body: body)
-        case let (.manifest(name, reference), .DELETE):
+        case let (.manifest(name, reference), .delete):
             return try await deleteManifest(reference, in: name)
-        case let (.tags(name), .GET):
+        case let (.tags(name), .get):
             return try await listTags(in: name, request: request)
-        case (.catalog, .GET):
+        case (.catalog, .get):
             return try await listRepositories(request: request)
-        case let (.referrers(name, digest), .GET):
+        case let (.referrers(name, digest), .get):
             return try await listReferrers(of: digest, in: name, request: request)
         default:
             var response = RegistryResponse(error: .unsupported("\(method.rawValue) is not supported on \(request.path)"))
-            response.headers.replaceOrAdd(name: "Allow", value: Self.allowedMethods(route))
+            response.headers[.allow] = Self.allowedMethods(route)
             return response
         }
     }
