@@ -1,11 +1,12 @@
 import KleinOCI
+import KleinSystem
 
 /// How a container's process ended, as its supervisor recorded it in `exit.json`: its exit, or
 /// `unknown` when the supervisor that was its parent had gone (the container was re-adopted), with
 /// the reason.
 public enum ContainerOutcome: Sendable, Hashable, CustomStringConvertible {
     /// Ended so.
-    case ended(ContainerExit)
+    case ended(ProcessTermination)
     /// Ended; how is not known, for this reason.
     case unknown(String)
 

@@ -1,3 +1,5 @@
+import KleinSystem
+
 /// An OCI runtime's container life cycle (runtime-spec runtime.md, "Operations"), asynchronous:
 /// nothing here blocks a cooperative thread. runc and crun implement it through their command lines
 /// (``OCIRuntime``); a microVM runtime is one more conforming type.
@@ -20,7 +22,7 @@ public protocol ContainerRuntime: Sendable {
     /// Waits until the container's process has ended. Returns how it ended when this process is its
     /// parent (it created the container); nil when the container was adopted (created by a process
     /// since gone), whose exit status no one but its parent can read.
-    func wait(id: String) async throws(RuntimeError) -> ContainerExit?
+    func wait(id: String) async throws(RuntimeError) -> ProcessTermination?
     /// Every container the runtime has.
     func list() async throws(RuntimeError) -> [ContainerState]
 }

@@ -108,12 +108,9 @@ public final class OCIRuntime: ContainerRuntime {
     /// The init's exit status when this process created the container. Otherwise the container's
     /// process (its `state` pid, checked by start time so a reused id is not mistaken for it) is
     /// followed in `/proc` every 200 ms until it is gone, and nil returned: its status is its parent's.
-    public func wait(id: String) async throws(RuntimeError) -> ContainerExit? {
+    public func wait(id: String) async throws(RuntimeError) -> ProcessTermination? {
         if let process = inits.withLock({ $0[id] }) {
-            switch await process.exit() {
-            case let .exited(status): return .exited(status)
-            case let .signalled(signal): return .signalled(signal)
-            }
+            return await process.exit()
         }
         guard let state = try await state(id: id), state.status.isAlive, state.pid > 0, let process = ProcessIdentity.of(state.pid) else { return nil }
         while process.isAlive {

@@ -1,6 +1,8 @@
-/// How a child process ended: its exit status, or the signal that killed it.
-package enum ProcessTermination: Sendable, Equatable, CustomStringConvertible {
+/// How a process ended: its exit status, or the signal that killed it. A container's end is one too.
+public enum ProcessTermination: Sendable, Hashable, CustomStringConvertible {
+    /// It exited with this status.
     case exited(Int32)
+    /// A signal killed it.
     case signalled(Int32)
 
     /// Decodes a raw `waitpid` status.
@@ -11,15 +13,16 @@ package enum ProcessTermination: Sendable, Equatable, CustomStringConvertible {
 
     package var succeeded: Bool { self == .exited(0) }
 
-    /// The shell's convention: the exit status, or 128 + the signal.
-    package var code: Int32 {
+    /// The shell's convention, which `klein run` exits with: the exit status, or 128 + the signal.
+    public var code: Int32 {
         switch self {
         case let .exited(status): status
         case let .signalled(signal): 128 + signal
         }
     }
 
-    package var description: String {
+    /// `exit status N` or `killed by signal N`.
+    public var description: String {
         switch self {
         case let .exited(status): "exit status \(status)"
         case let .signalled(signal): "killed by signal \(signal)"
