@@ -22,12 +22,16 @@ public struct RegistryError: Error, CustomStringConvertible, Sendable {
         case tooManyRequests = "TOOMANYREQUESTS"
     }
 
+    /// The distribution-spec error code sent as `code`.
     public let code: Code
+    /// The HTTP status of the response, e.g. 404.
     public let status: Int
+    /// The human-readable `message`, naming the input and the reason.
     public let message: String
     /// Key/value pairs for the `detail` object (e.g. `digest`), kept as strings.
     public let detail: [String: String]
 
+    /// An error with `code`, HTTP `status`, `message` and optional `detail` pairs.
     public init(_ code: Code, status: Int, _ message: String, detail: [String: String] = [:]) {
         self.code = code
         self.status = status
@@ -35,6 +39,7 @@ public struct RegistryError: Error, CustomStringConvertible, Sendable {
         self.detail = detail
     }
 
+    /// `CODE: message`, for logs.
     public var description: String { "\(code.rawValue): \(message)" }
 
     /// The JSON body `{"errors":[{"code","message","detail"}]}`.

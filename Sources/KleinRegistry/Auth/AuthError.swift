@@ -22,6 +22,7 @@ public enum AuthError: Error, Sendable, Equatable, CustomStringConvertible {
     /// for a valid P-256 key); `reason` is its error.
     case signing(reason: String)
 
+    /// The input the error is about, then the reason; never a credential.
     public var description: String {
         switch self {
         case .io(let path, let reason):

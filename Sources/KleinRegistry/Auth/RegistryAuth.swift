@@ -8,13 +8,16 @@
 /// permission gets 403 (Basic) or a challenge with
 /// `error="insufficient_scope"` (Bearer, RFC 6750 §3.1).
 public struct RegistryAuth: Sendable {
+    /// How requests authenticate: anonymously, with Basic credentials, or with bearer tokens.
     public let mode: AuthMode
+    /// Which users (and anonymous clients) may pull, push or delete in which repositories.
     public let policy: AccessPolicy
     /// The token `service` / `aud`, e.g. the registry's host name.
     public let service: String
     /// The realm of the Basic challenge.
     public let basicRealm: String
 
+    /// An authorizer for `mode` and `policy`; `service` is the token audience, `basicRealm` the Basic challenge realm.
     public init(mode: AuthMode, policy: AccessPolicy, service: String, basicRealm: String = "Klein Registry") {
         self.mode = mode
         self.policy = policy

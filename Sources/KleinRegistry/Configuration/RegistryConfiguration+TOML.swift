@@ -21,6 +21,7 @@ extension RegistryConfiguration {
         try load(toml: text, source: path)
     }
 
+    /// As `load(tomlFile:)`, from the text of a file; `source` names it in errors and relative paths resolve against its directory.
     public mutating func load(toml text: String, source: String) throws(ConfigurationError) {
         let document: ConfigDocument
         do {

@@ -1,5 +1,6 @@
 /// Everything `klein serve` can be told, with the defaults a team gets without a config file.
 public struct RegistryConfiguration: Sendable, Equatable {
+    /// How clients authenticate (`[auth] mode`); `.basic` and `.token` need `htpasswdFile`.
     public enum AuthMode: String, Sendable, CaseIterable {
         /// Anyone may do anything; for loopback and trusted networks.
         case none
@@ -9,13 +10,16 @@ public struct RegistryConfiguration: Sendable, Equatable {
         case token
     }
 
+    /// How log lines are written: human-readable text, or one JSON object per line (`JSONLogHandler`).
     public enum LogFormat: String, Sendable, CaseIterable {
         case text, json
     }
 
+    /// The host name or IP address to listen on; loopback by default.
     public var host = "127.0.0.1"
     /// 0 picks a free port; the ready line names it.
     public var port = 5000
+    /// Where the blob pool, upload sessions and metadata database live; created when missing.
     public var dataDirectory = "./klein-data"
     /// Whether `DELETE` of manifests, tags and blobs is allowed (405 `UNSUPPORTED` otherwise).
     public var deleteEnabled = true
@@ -27,8 +31,11 @@ public struct RegistryConfiguration: Sendable, Equatable {
     public var gcInterval: Int64?
     /// Blobs younger than this many seconds are never collected, referenced or not.
     public var gcGrace: Int64 = 3600
+    /// How clients authenticate; anyone may do anything by default.
     public var authMode = AuthMode.none
+    /// The htpasswd file (bcrypt) of users; required unless `authMode` is `.none`.
     public var htpasswdFile: String?
+    /// The access policy file; without one, `.none` mode grants everyone full access and the other modes every authenticated user.
     public var policyFile: String?
     /// The `service` named in token challenges and the `aud` of tokens.
     public var tokenService = "klein-registry"
@@ -36,11 +43,16 @@ public struct RegistryConfiguration: Sendable, Equatable {
     public var tokenRealm: String?
     /// Token lifetime in seconds.
     public var tokenLifetime: Int64 = 300
+    /// PEM certificate chain to serve HTTPS with; given together with `tlsKey`, or plain HTTP without both.
     public var tlsCertificate: String?
+    /// PEM private key for `tlsCertificate`.
     public var tlsKey: String?
+    /// The swift-log level name: trace, debug, info, notice, warning, error or critical.
     public var logLevel = "info"
+    /// Text log lines by default.
     public var logFormat = LogFormat.text
 
+    /// The defaults: loopback port 5000, `./klein-data`, no authentication, deletes allowed, no scheduled GC.
     public init() {}
 
     /// The minimum manifest limit distribution-spec requires registries to accept.
@@ -71,6 +83,7 @@ public enum ConfigurationError: Error, CustomStringConvertible {
     case syntax(path: String, line: Int, column: Int, reason: String)
     case invalid(key: String, reason: String)
 
+    /// A message for the operator naming the file (with line and column) or the key, and the reason.
     public var description: String {
         switch self {
         case let .unreadable(path, reason): "cannot read configuration \(path): \(reason)"

@@ -3,11 +3,15 @@ import KleinOCI
 /// A manifest stored in a repository, as metadata: enough to serve it, list it as a referrer
 /// and know what it keeps alive.
 public struct ManifestRecord: Sendable, Equatable {
+    /// The manifest's digest.
     public var digest: Digest
+    /// The manifest's media type, sent as `Content-Type`.
     public var mediaType: String
+    /// The manifest's size in bytes.
     public var size: Int64
     /// The referrers API's `artifactType`: the manifest's own, else its config's media type.
     public var artifactType: String?
+    /// The manifest this one refers to (its `subject`), if any.
     public var subject: Digest?
     /// Canonical JSON of the manifest's annotations, copied into referrers listings.
     public var annotationsJSON: String?
@@ -16,6 +20,7 @@ public struct ManifestRecord: Sendable, Equatable {
     /// Which children are manifests (an index's) rather than blobs.
     public var childrenAreManifests: Bool
 
+    /// A record with every field given.
     public init(digest: Digest, mediaType: String, size: Int64, artifactType: String?, subject: Digest?,
                 annotationsJSON: String?, children: [Digest], childrenAreManifests: Bool) {
         self.digest = digest
@@ -31,14 +36,19 @@ public struct ManifestRecord: Sendable, Equatable {
 
 /// A manifest found by tag or digest: what a GET needs.
 public struct StoredManifest: Sendable, Equatable {
+    /// The manifest's digest.
     public var digest: Digest
+    /// The manifest's media type, sent as `Content-Type`.
     public var mediaType: String
+    /// The manifest's size in bytes.
     public var size: Int64
 }
 
 /// A pending upload session.
 public struct UploadRecord: Sendable, Equatable {
+    /// The session's identifier, the last segment of its upload URL `/v2/<name>/blobs/uploads/<id>`.
     public var id: String
+    /// The repository the upload is for.
     public var repository: String
     /// Seconds since 1970 when the session started.
     public var created: Int64

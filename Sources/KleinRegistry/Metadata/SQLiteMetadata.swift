@@ -7,6 +7,7 @@ import KleinOCI
 public final class SQLiteMetadata: RegistryMetadata {
     let database: DatabasePool
 
+    /// Opens (creating and migrating when needed) the database at `path`; throws GRDB's error when it cannot.
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -48,6 +49,7 @@ public final class SQLiteMetadata: RegistryMetadata {
 
     // MARK: Blobs
 
+    /// The size of a blob linked into `repository`, or `nil`.
     public func blobSize(_ digest: Digest, in repository: String) async throws -> Int64? {
         try await database.read { db in
             try Int64.fetchOne(db, sql: """
@@ -57,6 +59,7 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    /// As `blobSize(_:in:)`, and resets the blob's GC grace window to `now` when it was added before `staleBefore`.
     public func blobSize(_ digest: Digest, in repository: String, refreshingIfAddedBefore staleBefore: Int64,
                          now: Int64) async throws -> Int64? {
         let arguments: StatementArguments = [repository, digest.description]
@@ -79,12 +82,14 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    /// The size of a blob anywhere in the pool, or `nil`.
     public func pooledBlobSize(_ digest: Digest) async throws -> Int64? {
         try await database.read { db in
             try Int64.fetchOne(db, sql: "SELECT size FROM blobs WHERE digest = ?", arguments: [digest.description])
         }
     }
 
+    /// Runs `publish`, then records the blob and links it to `repository`, in one transaction.
     public func addBlob(_ digest: Digest, size: Int64, to repository: String, now: Int64,
                         publish: @escaping @Sendable () throws -> Void) async throws {
         try await database.write { db in
@@ -94,6 +99,7 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    /// Links a blob `source` has into `repository` and restarts its GC grace window; the size, or `nil` when `source` lacks it.
     public func mountBlob(_ digest: Digest, from source: String, into repository: String) async throws -> Int64? {
         try await database.write { db in
             guard let size = try Int64.fetchOne(db, sql: """
@@ -107,6 +113,7 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    /// Removes a blob's link from `repository` (its pool file stays for GC); whether it was linked.
     public func unlinkBlob(_ digest: Digest, from repository: String) async throws -> Bool {
         try await database.write { db in
             try db.execute(sql: "DELETE FROM repository_blobs WHERE repository = ? AND digest = ?",
@@ -131,6 +138,7 @@ public final class SQLiteMetadata: RegistryMetadata {
 
     // MARK: Manifests and tags
 
+    /// The manifest `tag` names in `repository`, or `nil`.
     public func manifest(tag: String, in repository: String) async throws -> StoredManifest? {
         try await database.read { db in
             try Row.fetchOne(db, sql: """
@@ -141,6 +149,7 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    /// The manifest with `digest` in `repository`, or `nil`.
     public func manifest(digest: Digest, in repository: String) async throws -> StoredManifest? {
         try await database.read { db in
             try Row.fetchOne(db, sql: "SELECT digest, media_type, size FROM manifests WHERE repository = ? AND digest = ?",
@@ -153,6 +162,7 @@ public final class SQLiteMetadata: RegistryMetadata {
         return StoredManifest(digest: digest, mediaType: row[1], size: row[2])
     }
 
+    /// Stores `record` and its children (and moves `tag` to it) after `publish`, unless children are missing; returns the missing ones.
     public func putManifest(_ record: ManifestRecord, tag: String?, in repository: String, now: Int64,
                             publish: @escaping @Sendable () throws -> Void) async throws -> [Digest] {
         try await database.write { db in
@@ -186,6 +196,7 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    /// Removes a manifest with its children records, tags and blob link from `repository`; whether it was there.
     public func deleteManifest(_ digest: Digest, in repository: String) async throws -> Bool {
         try await database.write { db in
             let arguments: StatementArguments = [repository, digest.description]
@@ -198,6 +209,7 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    /// Removes `tag` from `repository`, leaving its manifest; whether the tag existed.
     public func deleteTag(_ tag: String, in repository: String) async throws -> Bool {
         try await database.write { db in
             try db.execute(sql: "DELETE FROM tags WHERE repository = ? AND name = ?", arguments: [repository, tag])
@@ -205,6 +217,7 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    /// Tags in byte order after `last`, at most `limit` (all when `nil`); `nil` when the repository is unknown.
     public func tags(in repository: String, after last: String?, limit: Int?) async throws -> [String]? {
         try await database.read { db in
             guard try Int.fetchOne(db, sql: "SELECT 1 FROM repositories WHERE name = ?", arguments: [repository]) != nil else {
@@ -216,6 +229,7 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    /// Repository names in byte order after `last`, at most `limit` (all when `nil`).
     public func repositories(after last: String?, limit: Int?) async throws -> [String] {
         try await database.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM repositories WHERE name > ? ORDER BY name COLLATE BINARY LIMIT ?",
@@ -223,6 +237,7 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    /// Manifests in `repository` whose subject is `subject`, by digest, optionally only of `artifactType`.
     public func referrers(of subject: Digest, in repository: String, artifactType: String?) async throws -> [ManifestRecord] {
         try await database.read { db in
             var sql = """
@@ -245,6 +260,7 @@ public final class SQLiteMetadata: RegistryMetadata {
 
     // MARK: Uploads
 
+    /// Records a new upload session; throws when the id is already taken.
     public func addUpload(_ upload: UploadRecord) async throws {
         try await database.write { db in
             try db.execute(sql: "INSERT INTO uploads (id, repository, created_at) VALUES (?, ?, ?)",
@@ -252,6 +268,7 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    /// The upload session with `id`, or `nil`.
     public func upload(id: String) async throws -> UploadRecord? {
         try await database.read { db in
             try Row.fetchOne(db, sql: "SELECT id, repository, created_at FROM uploads WHERE id = ?", arguments: [id])
@@ -259,12 +276,14 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    /// Forgets the upload session with `id`, if any.
     public func removeUpload(id: String) async throws {
         try await database.write { db in
             try db.execute(sql: "DELETE FROM uploads WHERE id = ?", arguments: [id])
         }
     }
 
+    /// Every upload session, by id.
     public func uploads() async throws -> [UploadRecord] {
         try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT id, repository, created_at FROM uploads ORDER BY id")
@@ -279,6 +298,7 @@ public final class SQLiteMetadata: RegistryMetadata {
         AND NOT EXISTS (SELECT 1 FROM manifest_children c WHERE c.child = b.digest)
         """
 
+    /// Pool blobs no manifest references (as itself or a child) that were added at or before `cutoff`.
     public func unreferencedBlobs(addedBefore cutoff: Int64) async throws -> [Digest] {
         try await database.read { db in
             try String.fetchAll(db, sql: "SELECT digest FROM blobs b WHERE added_at <= ? AND \(Self.unreferenced) ORDER BY digest",
@@ -286,6 +306,7 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    /// Removes a blob's record and links if it is still unreferenced and added at or before `cutoff`; whether it was removed.
     public func removeBlob(_ digest: Digest, ifUnreferencedBefore cutoff: Int64) async throws -> Bool {
         try await database.write { db in
             let arguments: StatementArguments = [digest.description]
@@ -297,6 +318,7 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    /// Runs `unlink` if no record names `digest`, in a write transaction; whether it was an orphan.
     public func removeOrphan(_ digest: Digest, unlink: @escaping @Sendable () throws -> Void) async throws -> Bool {
         try await database.write { db in
             guard try Int.fetchOne(db, sql: "SELECT 1 FROM blobs WHERE digest = ?", arguments: [digest.description]) == nil else {
@@ -307,6 +329,7 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    /// Every pooled blob with its recorded size, by digest.
     public func pooledBlobs() async throws -> [(digest: Digest, size: Int64)] {
         try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT digest, size FROM blobs ORDER BY digest").compactMap { row in
@@ -315,6 +338,7 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    /// Every manifest's children, with the repository, ordered by repository and manifest.
     public func manifestChildren() async throws -> [(repository: String, manifest: Digest, child: Digest)] {
         try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT repository, manifest, child FROM manifest_children ORDER BY repository, manifest")
@@ -325,6 +349,7 @@ public final class SQLiteMetadata: RegistryMetadata {
         }
     }
 
+    /// Total recorded bytes and number of blobs in the pool.
     public func storageTotals() async throws -> (bytes: Int64, blobs: Int) {
         try await database.read { db in
             let row = try Row.fetchOne(db, sql: "SELECT COALESCE(SUM(size), 0), COUNT(*) FROM blobs")

@@ -5,19 +5,24 @@ import Logging
 /// A swift-log handler writing one JSON object per line to standard error: `time`, `level`,
 /// `label`, `message` and every metadata key, for log shippers.
 public struct JSONLogHandler: LogHandler {
+    /// The least severe level written; `info` by default.
     public var logLevel: Logger.Level = .info
+    /// Metadata added to every line; a message's own metadata wins on the same key.
     public var metadata: Logger.Metadata = [:]
     private let label: String
 
+    /// A handler whose lines carry `label` (the logger's label).
     public init(label: String) {
         self.label = label
     }
 
+    /// The handler metadata value for `key`.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes `event` as one JSON line to standard error.
     public func log(event: LogEvent) {
         var fields: [String: JSONValue] = [
             "time": .string(ISO8601DateFormatter().string(from: Date())),

@@ -11,6 +11,7 @@ public final class RegistryMetrics: RequestMetricsRecorder {
     private let storedBytes: Gauge
     private let storedBlobs: Gauge
 
+    /// Empty metrics with their own Prometheus collector registry.
     public init() {
         bytesIn = collectors.makeCounter(descriptor: Self.name("received", "bytes_total", "Request body bytes received."))
         bytesOut = collectors.makeCounter(descriptor: Self.name("sent", "bytes_total", "Response body bytes sent."))

@@ -5,9 +5,13 @@ import KleinSystem
 
 /// What one garbage collection did.
 public struct GarbageReport: Sendable {
+    /// Blobs removed from the pool (or that would be, in a dry run).
     public var removed: [Digest] = []
+    /// Total size of `removed`, in bytes.
     public var removedBytes: Int64 = 0
+    /// Upload sessions removed: idle past the expiry, or with a missing file or record.
     public var expiredUploads = 0
+    /// Stale files removed from the scratch directory.
     public var removedScratchFiles = 0
     /// Pool files without a record, left by a publish that crashed before it committed.
     public var removedOrphans = 0
@@ -15,7 +19,9 @@ public struct GarbageReport: Sendable {
 
 /// What fsck found: every problem names the blob or file and the reason.
 public struct ConsistencyReport: Sendable {
+    /// How many pooled blobs were re-hashed.
     public var checkedBlobs = 0
+    /// One line per problem found; empty when the store is consistent.
     public var problems: [String] = []
 }
 

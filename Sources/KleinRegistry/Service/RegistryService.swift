@@ -22,6 +22,8 @@ public final class RegistryService: Sendable {
     /// Bounds the manifest bytes held in memory by requests in flight.
     let bodyMemory: MemoryBudget
 
+    /// A registry over `configuration.dataDirectory` (created when missing), opening its metadata database and loading
+    /// its htpasswd and policy files and the token signing key (created when missing); throws when any of them cannot be created or read.
     public init(configuration: RegistryConfiguration, metrics: RegistryMetrics, logger: Logger) throws {
         self.configuration = configuration
         self.metrics = metrics
