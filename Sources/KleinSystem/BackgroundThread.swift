@@ -30,3 +30,17 @@ private final class BackgroundThreadBody: Sendable {
     let run: @Sendable () -> Void
     init(_ run: @escaping @Sendable () -> Void) { self.run = run }
 }
+
+/// Runs blocking `work` on a thread of its own and suspends the calling task until it returns, so async
+/// code can make a blocking call (a credential helper read with `poll`, a build tool run to completion)
+/// without holding one of Swift's cooperative threads.
+package func onBackgroundThread<Value: Sendable, Failure: Error>(
+    _ work: @escaping @Sendable () throws(Failure) -> Value
+) async throws(Failure) -> Value {
+    let result: Result<Value, Failure> = await withCheckedContinuation { continuation in
+        detachBackgroundThread {
+            continuation.resume(returning: Result { () throws(Failure) -> Value in try work() })
+        }
+    }
+    return try result.get()
+}

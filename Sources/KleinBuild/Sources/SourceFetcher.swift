@@ -39,14 +39,18 @@ struct SourceFetcher {
 
     func fetch(_ artifact: BuildSpec.Artifact) async throws(BuildError) -> FetchedSource {
         switch artifact.source {
+        // Sources read from disk or fetched by a tool (git, apt-get, dpkg-deb) are read with blocking
+        // calls: on a thread of their own, not one of Swift's cooperative threads.
         case let .local(path):
-            return try local(artifact, path: resolve(path))
+            return try await onBackgroundThread { () throws(BuildError) in try local(artifact, path: resolve(path)) }
         case let .git(url, commit, ref, path):
-            return try git(artifact, url: url, revision: commit ?? ref ?? "", path: path)
+            return try await onBackgroundThread { () throws(BuildError) in try git(artifact, url: url, revision: commit ?? ref ?? "", path: path) }
         case let .url(url, sha256):
             return try await download(artifact, url: url, sha256: sha256)
         case let .deb(name, version, sha256, file):
-            return try debianPackage(artifact, name: name, version: version, sha256: sha256, file: file.map(resolve))
+            return try await onBackgroundThread { () throws(BuildError) in
+                try debianPackage(artifact, name: name, version: version, sha256: sha256, file: file.map(resolve))
+            }
         case let .oci(image):
             return try await ociArtifact(artifact, image: image)
         }

@@ -12,7 +12,7 @@ extension Authenticator {
         guard let realm = challenge.realm, let realmURL = URL(string: realm), realmURL.scheme == "https" || realmURL.scheme == "http" else {
             throw .protocolViolation(registry: registry, reason: "the Bearer challenge has no usable realm (\(challenge.realm ?? "none"))")
         }
-        let credential = try storedCredential()
+        let credential = try await storedCredential()
         if let credential {
             var form = ["client_id": ["klein"], "scope": [scopes.joined(separator: " ")]]
             if let service = challenge.service { form["service"] = [service] }
@@ -32,7 +32,7 @@ extension Authenticator {
             let response = try await exchange(request, realm: realm)
             // Services without the OAuth2 endpoint answer 404 (or 405/400); GET is the original protocol.
             if ![400, 404, 405, 501].contains(response.status) || credential.basicAuthorizationHeader == nil {
-                return try parse(response, realm: realm)
+                return try parse(response, realm: realm, credential: credential)
             }
         }
         var query: [String: [String]] = ["scope": scopes]
@@ -41,7 +41,7 @@ extension Authenticator {
         var request = HTTPClientRequest(url: realm + (query.values.allSatisfy(\.isEmpty) ? "" : separator + FormEncoding.encode(query)))
         request.method = .GET
         if let header = credential?.basicAuthorizationHeader { request.headers.add(name: "Authorization", value: header) }
-        return try parse(try await exchange(request, realm: realm), realm: realm)
+        return try parse(try await exchange(request, realm: realm), realm: realm, credential: credential)
     }
 
     private struct TokenResponse {
@@ -60,11 +60,12 @@ extension Authenticator {
     }
 
     /// Reads `token` or `access_token` and `expires_in` (default 60 s); renews at 80% of the lifetime.
-    private func parse(_ response: TokenResponse, realm: String) throws(ClientError) -> Token {
+    /// `credential` is what the request carried, named when the service refuses it.
+    private func parse(_ response: TokenResponse, realm: String, credential: RegistryCredential?) throws(ClientError) -> Token {
         guard response.status == 200 else {
             let detail = ErrorBody(bytes: response.body).message
             if response.status == 401 || response.status == 403 {
-                let who = (try? storedCredential()).flatMap { $0 }.map { "the registry rejected \($0)" } ?? "anonymous access was refused; run `klein login \(registry)`"
+                let who = credential.map { "the registry rejected \($0)" } ?? "anonymous access was refused; run `klein login \(registry)`"
                 throw .unauthorized(registry: registry, request: "token request to \(realm)", reason: "\(who) (\(detail))")
             }
             throw .unauthorized(registry: registry, request: "token request to \(realm)", reason: "HTTP \(response.status): \(detail)")

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import KleinOCI
+import KleinSystem
 import NIOCore
 import NIOHTTP1
 
@@ -41,7 +42,7 @@ actor Authenticator {
         guard let challenge else { return nil }
         switch challenge.scheme {
         case "basic":
-            return try storedCredential()?.basicAuthorizationHeader
+            return try await storedCredential()?.basicAuthorizationHeader
         case "bearer":
             let key = Self.key(scopes)
             if let token = tokens[key], ContinuousClock.now < token.renewAfter { return "Bearer \(token.value)" }
@@ -63,7 +64,7 @@ actor Authenticator {
         }
         switch challenge.scheme {
         case "basic":
-            guard let credential = try storedCredential() else {
+            guard let credential = try await storedCredential() else {
                 throw .unauthorized(registry: registry, request: request, reason: "the registry wants credentials; run `klein login \(registry)` or pass --username/--password")
             }
             if previous == "basic" {
@@ -79,10 +80,11 @@ actor Authenticator {
         }
     }
 
-    /// The credential for this registry, looked up once.
-    func storedCredential() throws(ClientError) -> RegistryCredential? {
+    /// The credential for this registry, looked up once, on a thread of its own: a credential helper
+    /// is a process whose output is read with blocking calls.
+    func storedCredential() async throws(ClientError) -> RegistryCredential? {
         if let credential { return credential }
-        let loaded = try loadCredential()
+        let loaded = try await onBackgroundThread(loadCredential)
         credential = .some(loaded)
         return loaded
     }
