@@ -7,17 +7,22 @@ import Glibc
 /// Joins a container's pseudo-terminal to this process's standard streams (`klein run -t`): what the
 /// container writes is copied to standard output; with `interactive`, standard input is copied to it,
 /// and a terminal on standard input is put in raw mode (keys, Ctrl-C included, reach the container
-/// as typed) until ``finish(within:)``. The terminal's size is the caller's.
+/// as typed) until ``finish(within:)``. The terminal's size is the caller's, and follows it when it
+/// changes (SIGWINCH), as `docker run -t` does.
 final class TerminalRelay: Sendable {
     private let master: UncheckedFile
     private let saved: Mutex<termios?>
     private let drained = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let resizes: Mutex<SignalHandler?>
 
     init(master file: POSIXFile, interactive: Bool) {
         master = UncheckedFile(file)
-        var size = winsize()
-        if let ioctl = Self.ioctl, isatty(STDOUT_FILENO) == 1, ioctl(STDOUT_FILENO, 0x5413 /* TIOCGWINSZ */, &size) == 0 {
-            _ = ioctl(file.fd, 0x5414 /* TIOCSWINSZ */, &size)
+        let master = self.master
+        if isatty(STDOUT_FILENO) == 1 {
+            Self.copySize(to: file.fd)
+            resizes = Mutex(SignalHandler([SIGWINCH]) { _ in Self.copySize(to: master.file.fd) })
+        } else {
+            resizes = Mutex(nil)
         }
         var original = termios()
         if interactive, isatty(STDIN_FILENO) == 1, tcgetattr(STDIN_FILENO, &original) == 0 {
@@ -28,7 +33,6 @@ final class TerminalRelay: Sendable {
         } else {
             saved = Mutex(nil)
         }
-        let master = self.master
         detachBackgroundThread { [self] in
             Self.copy(from: master.file.fd, to: STDOUT_FILENO)
             let waiters = drained.withLock { state in
@@ -63,8 +67,12 @@ final class TerminalRelay: Sendable {
         restore()
     }
 
-    /// Gives standard input's terminal the mode it had.
+    /// Gives standard input's terminal the mode it had, and stops following its size.
     func restore() {
+        resizes.withLock { resizes in
+            resizes?.cancel()
+            resizes = nil
+        }
         saved.withLock { saved in
             if var original = saved { tcsetattr(STDIN_FILENO, TCSANOW, &original) }
             saved = nil
@@ -82,6 +90,14 @@ final class TerminalRelay: Sendable {
                 (try? POSIXFile.writeAll(UnsafeRawBufferPointer(rebasing: raw[..<count]), to: target, path: "the terminal")) != nil
             }
             guard written else { return }
+        }
+    }
+
+    /// Gives the container's terminal the size of ours (standard output's).
+    private static func copySize(to master: Int32) {
+        var size = winsize()
+        if let ioctl, ioctl(STDOUT_FILENO, 0x5413 /* TIOCGWINSZ */, &size) == 0 {
+            _ = ioctl(master, 0x5414 /* TIOCSWINSZ */, &size)
         }
     }
 

@@ -196,6 +196,45 @@ import Testing
         fixture.expectNothingLeft()
     }
 
+    /// `-t` gives the container's terminal the size of klein's, and resizes it when klein's is resized
+    /// (SIGWINCH), as `docker run -t` does. A pty made here stands in for the user's terminal.
+    @Test func dashTFollowsTheTerminalSize() throws {
+        let fixture = try RuntimeFixture()
+        defer { fixture.cleanUp() }
+        let image = try fixture.busybox("resize", config: RuntimeFixture.cmd("sh", "-c", """
+            s=$(busybox stty size); echo "first $s"
+            while test "$(busybox stty size)" = "$s"; do sleep 0.1; done; echo "then $(busybox stty size)"
+            """))
+        let driver = """
+            import fcntl, os, select, signal, struct, subprocess, sys, termios, time
+            master, slave = os.openpty()
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+            klein = subprocess.Popen(sys.argv[1:], stdin=slave, stdout=slave, stderr=subprocess.PIPE)
+            os.close(slave)
+            output, deadline, resized = b"", time.monotonic() + 60, False
+            while time.monotonic() < deadline and b"then" not in output:
+                if select.select([master], [], [], 0.2)[0]:
+                    try:
+                        output += os.read(master, 4096)
+                    except OSError:
+                        break
+                if b"first 24 80" in output and not resized:
+                    fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+                    klein.send_signal(signal.SIGWINCH)
+                    resized = True
+            if b"then" not in output:
+                klein.send_signal(signal.SIGTERM)  # the size never followed: stop the run, leave nothing behind
+            status = klein.wait(timeout=30)
+            print(output.decode(errors="replace"))
+            sys.stderr.write(klein.stderr.read().decode(errors="replace"))
+            sys.exit(status)
+            """
+        let run = try Tools.run("python3", ["-c", driver, Tools.klein, "run", "-t", image, "--data", fixture.data])
+        #expect(run.succeeded && run.stdout.contains("first 24 80") && run.stdout.contains("then 40 100"),
+                "\(run.status) \(run.stdout.debugDescription) \(run.stderr)")
+        fixture.expectNothingLeft()
+    }
+
     @Test func aRuntimeFailureIsReportedAsSuchNeverAsAnExitCode() throws {
         let fixture = try RuntimeFixture()
         defer { fixture.cleanUp() }
