@@ -135,17 +135,10 @@ struct ContainerStop: AsyncParsableCommand {
 
     func run() async throws {
         let node = try NodeRuntime.local(data: dataOption.directory)
-        var failed = false
-        for id in ids {
-            do {
-                let stopped = try await node.stop(id, timeout: timeout.map { .seconds($0) })
-                print("\(stopped.record.id) \(stopped.status)")
-            } catch {
-                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-                failed = true
-            }
+        try await eachContainer(ids) { id in
+            let stopped = try await node.stop(id, timeout: timeout.map { .seconds($0) })
+            print("\(stopped.record.id) \(stopped.status)")
         }
-        if failed { throw ExitCode.failure }
     }
 }
 
@@ -169,15 +162,21 @@ struct ContainerRemove: AsyncParsableCommand {
 
     func run() async throws {
         let node = try NodeRuntime.local(data: dataOption.directory)
-        var failed = false
-        for id in ids {
-            do { print(try await node.remove(id, force: force)) } catch {
-                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-                failed = true
-            }
-        }
-        if failed { throw ExitCode.failure }
+        try await eachContainer(ids) { id in print(try await node.remove(id, force: force)) }
     }
+}
+
+/// Runs `body` for each container id; a failure is reported and the rest still done (as `docker stop`
+/// and `docker rm` do), and the command fails at the end if any did.
+private func eachContainer(_ ids: [String], _ body: (String) async throws -> Void) async throws {
+    var failed = false
+    for id in ids {
+        do { try await body(id) } catch {
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            failed = true
+        }
+    }
+    if failed { throw ExitCode.failure }
 }
 
 /// The supervisor of a detached container: `klein run -d` starts it as a process of its own.
