@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "KleinBuild", targets: ["KleinBuild"]),
         .library(name: "KleinRuntime", targets: ["KleinRuntime"]),
         .library(name: "KleinPlatform", targets: ["KleinPlatform"]),
+        .library(name: "KleinScheduler", targets: ["KleinScheduler"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -112,6 +113,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // Pure placement: KleinOCI's Platform and Digest only (DESIGN lists Platform too; nothing from it is needed yet).
+        .target(name: "KleinScheduler", dependencies: ["KleinOCI"]),
         .executableTarget(
             name: "klein",
             dependencies: [
@@ -133,6 +136,7 @@ let package = Package(
         .testTarget(name: "KleinRegistryTests", dependencies: ["KleinRegistry"]),
         .testTarget(name: "KleinBuildTests", dependencies: ["KleinBuild", "KleinConfig", "KleinArchive", "KleinClient", "KleinStore"]),
         .testTarget(name: "KleinRuntimeTests", dependencies: ["KleinRuntime", "KleinPlatform", "KleinArchive", "KleinOCI"], exclude: ["Fixtures"]),
+        .testTarget(name: "KleinSchedulerTests", dependencies: ["KleinScheduler", "KleinOCI"]),
         .testTarget(name: "KleinPlatformTests", dependencies: ["KleinPlatform", "KleinConfig", "KleinOCI"]),
         .testTarget(
             name: "InteropTests",
