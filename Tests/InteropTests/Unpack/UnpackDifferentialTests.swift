@@ -17,9 +17,14 @@ import Testing
     }
 
     /// GNU tar creates a symlink with an absolute (or climbing) target only after the whole archive,
-    /// from a placeholder, against link attacks; written twice in one layer, the earlier such link then
-    /// wins. Klein and umoci keep the later entry, as layer.md's "later replaces earlier" says.
-    @Test func gnuTarLetsAnEarlierAbsoluteSymlinkWinOverALaterEntry() throws {
+    /// from a placeholder file, against link attacks. At the end it replaces whatever is at the path if
+    /// that still looks like its placeholder (same device, inode number and time): when the later
+    /// entry's symlink got the freed placeholder's inode, as file systems often do at once, the earlier
+    /// link wins; otherwise the later one stays. Which happens varies from run to run (CI has seen both),
+    /// so tar is only checked to end with one of the two; Klein and umoci keep the later entry, as
+    /// layer.md's "later replaces earlier" says, every time. The differential run explains tar's
+    /// "/first" as tar-delays-absolute-symlinks.
+    @Test func gnuTarMayLetAnEarlierAbsoluteSymlinkWinOverALaterEntry() throws {
         let scratch = try Scratch()
         try Tools.peer("python3", "-c", """
             import sys, tarfile
@@ -31,7 +36,8 @@ import Testing
             """, "\(scratch.path)/layer.tar")
         try FileManager.default.createDirectory(atPath: "\(scratch.path)/tar", withIntermediateDirectories: true)
         try Tools.peer("tar", "-xf", "\(scratch.path)/layer.tar", "-C", "\(scratch.path)/tar")
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "\(scratch.path)/tar/link") == "/first")
+        let tarLink = try FileManager.default.destinationOfSymbolicLink(atPath: "\(scratch.path)/tar/link")
+        #expect(["/first", "second"].contains(tarLink), "GNU tar left link → \(tarLink)")
         try Tools.klein("layer", "unpack", "\(scratch.path)/layer.tar", "\(scratch.path)/klein")
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "\(scratch.path)/klein/link") == "second")
     }
