@@ -30,7 +30,9 @@ import Testing
 
     @Test func checksAreThrottledPerClientButARememberedPasswordPasses() async throws {
         let htpasswd = try AuthFixtures.htpasswd()
-        let checks = PasswordChecks(width: 1, failures: FailureLimiter(burst: 2, refill: .seconds(60)))
+        // A day to earn a try back: bcrypt checks on a loaded machine can take minutes, and no try may
+        // come back while the test runs (a clean-clone run once took 145 s here with a 60 s refill).
+        let checks = PasswordChecks(width: 1, failures: FailureLimiter(burst: 2, refill: .seconds(86_400)))
         let (user, password) = AuthFixtures.passwords[0]
         #expect(await checks.check(user: user, password: password, client: "a", in: htpasswd) == .valid)
         for _ in 0..<2 { #expect(await checks.check(user: user, password: "wrong", client: "a", in: htpasswd) == .invalid) }
